@@ -1,0 +1,23 @@
+/** The one place Powertools is set up: a Logger and a Metrics instance shared by every function. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+export const SERVICE_NAME = 'sagemaker-pipeline-functions';
+
+// `sls invoke local` sets IS_LOCAL: keep its output to the result (no INFO logs, no EMF metric
+// documents) unless a level or metrics are asked for explicitly.
+const isLocal = Boolean(process.env.IS_LOCAL);
+const defaultLevel = isLocal ? 'WARN' : 'INFO';
+if (isLocal) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? defaultLevel) as 'INFO',
+});
+
+export const metrics = new Metrics({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'SageMakerPipelineFunctions',
+});
+
+export { MetricUnit };

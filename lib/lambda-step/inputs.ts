@@ -1,0 +1,83 @@
+/**
+ * Input field schemas for LambdaStep events (zod/mini: the classic build weighs 450 KB bundled).
+ * A pipeline passes only primitives, and Integer or Boolean parameters may arrive as strings, so
+ * every field accepts the forms a pipeline can send.
+ */
+import * as z from 'zod/mini';
+
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+type Ctx = z.core.ParsePayload<unknown>;
+
+/** Runs `coerce` on the raw value, then validates the result with `schema`. */
+export const coerced = <S extends z.core.$ZodType>(coerce: (value: unknown, ctx: Ctx) => unknown, schema: S) =>
+  z.pipe(
+    z.transform((value: unknown, ctx) => coerce(value, ctx as unknown as Ctx)),
+    schema,
+  );
+
+const stringForm = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+
+/** A string; a number or boolean is taken in its string form. */
+export const text = () => coerced(stringForm, z.string({ error: 'expected a string' }));
+
+/** A non-empty string (after trimming, which is kept). */
+export const nonEmptyText = () =>
+  coerced(
+    (v) => (typeof v === 'string' ? v.trim() : stringForm(v)),
+    z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' })),
+  );
+
+/** An integer, or its decimal string form ("3"). */
+export const integer = (bounds: { min?: number; max?: number } = {}) => {
+  const checks: z.core.$ZodCheck<number>[] = [];
+  if (bounds.min !== undefined) checks.push(z.gte(bounds.min, { error: `expected an integer >= ${bounds.min}` }));
+  if (bounds.max !== undefined) checks.push(z.lte(bounds.max, { error: `expected an integer <= ${bounds.max}` }));
+  return coerced(
+    (v) => (typeof v === 'string' && INTEGER.test(v) ? Number(v) : v),
+    z.int({ error: 'expected an integer' }).check(...checks),
+  );
+};
+
+/** A finite number, or its string form ("2.5", "1e3"). */
+export const float = () =>
+  coerced((v) => (typeof v === 'string' && FLOAT.test(v) ? Number(v) : v), z.number({ error: 'expected a number' }));
+
+/** A boolean, or "true"/"false" in any case. */
+export const boolean = () =>
+  coerced((v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    return s === 'true' ? true : s === 'false' ? false : v;
+  }, z.boolean({ error: 'expected true or false' }));
+
+function parseJsonString(v: unknown, ctx: Ctx): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: `expected JSON (${(error as Error).message})`, input: v });
+    return v;
+  }
+}
+
+/** A JSON value matching `schema`, given as such or as a JSON string (a pipeline can only pass strings). */
+export const json = <S extends z.core.$ZodType>(schema: S) => coerced(parseJsonString, schema);
+
+/**
+ * A list of `item`, given as a JSON list or a JSON-list string; with `commaSeparated`, a plain
+ * string that is not JSON is split on commas ("a,b" -> ["a", "b"]) and a lone value is a list of one.
+ */
+export const list = <S extends z.core.$ZodType>(item: S, options: { commaSeparated?: boolean } = {}) =>
+  coerced(
+    (v, ctx) => {
+      if (typeof v !== 'string') return v;
+      const trimmed = v.trim();
+      if (options.commaSeparated && !trimmed.startsWith('[')) {
+        return trimmed === '' ? [] : trimmed.split(',').map((s) => s.trim());
+      }
+      return parseJsonString(trimmed, ctx);
+    },
+    z.array(item, { error: options.commaSeparated ? 'expected a list (JSON or comma-separated)' : 'expected a list (JSON)' }),
+  );
