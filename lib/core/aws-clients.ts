@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface ClientOptions {
   retryMode: 'standard' | 'adaptive';
@@ -36,3 +37,4 @@ export const athenaClient = once(() => new AthenaClient(clientOptions()));
 export const s3Client = once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
 export const sageMakerClient = once(() => new SageMakerClient(clientOptions()));
 export const dynamoDbClient = once(() => new DynamoDBClient(clientOptions()));
+export const sqsClient = once(() => new SQSClient(clientOptions()));
