@@ -8,6 +8,6 @@ import { planShards } from '../lib/examples/example-outputs';
  */
 export const handler = defineLambdaStep({
   name: 'exampleOutputs',
-  input: z.object({ arg1: nonEmptyText(), arg2: integer({ min: 0, max: 20 }) }),
+  input: z.object({ arg1: nonEmptyText(), arg2: integer({ min: 0, max: 16 }) }),
   run: ({ arg1, arg2 }) => planShards(arg1, arg2),
 });

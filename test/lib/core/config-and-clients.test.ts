@@ -1,0 +1,70 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetTableCommand } from '@aws-sdk/client-glue';
+import * as z from 'zod/mini';
+import { clientOptions, glueClient } from '../../../lib/core/aws-clients';
+import { readEnv, requiredVar } from '../../../lib/core/config';
+import { ConfigurationError } from '../../../lib/core/errors';
+import { findExecutionArn, isPipelineExecutionArn } from '../../../lib/core/middleware';
+
+describe('readEnv', () => {
+  const schema = z.object({ TABLE_NAME: requiredVar(), MODE: z._default(z.enum(['a', 'b']), 'a') });
+
+  it('returns validated values and defaults', () => {
+    expect(readEnv(schema, { TABLE_NAME: 't' })).toEqual({ TABLE_NAME: 't', MODE: 'a' });
+  });
+
+  it('names a missing variable, and treats an empty one as missing', () => {
+    expect(() => readEnv(schema, {})).toThrow(new ConfigurationError('Invalid configuration: TABLE_NAME is not set'));
+    expect(() => readEnv(schema, { TABLE_NAME: '' })).toThrow('TABLE_NAME is not set');
+  });
+
+  it('names a malformed variable', () => {
+    expect(() => readEnv(schema, { TABLE_NAME: 't', MODE: 'c' })).toThrow(/MODE: /);
+  });
+});
+
+describe('aws clients', () => {
+  it('use the adaptive retry strategy with 8 attempts unless overridden', () => {
+    expect(clientOptions({})).toEqual({ retryMode: 'adaptive', maxAttempts: 8 });
+    expect(clientOptions({ AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' })).toEqual({ retryMode: 'standard', maxAttempts: 3 });
+  });
+
+  it('send requests to AWS_ENDPOINT_URL (a local emulator)', async () => {
+    const targets: string[] = [];
+    const server = createServer((req, res) => {
+      targets.push(String(req.headers['x-amz-target']));
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ __type: 'EntityNotFoundException', Message: 'no such table' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await expect(glueClient().send(new GetTableCommand({ DatabaseName: 'd', Name: 't' }))).rejects.toMatchObject({
+        name: 'EntityNotFoundException',
+      });
+      expect(targets).toEqual(['AWSGlue.GetTable']);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL;
+      server.close();
+    }
+  });
+
+  it('are created once per container', () => {
+    expect(glueClient()).toBe(glueClient());
+  });
+});
+
+describe('execution ARN detection', () => {
+  const arn = 'arn:aws:sagemaker:eu-west-1:111122223333:pipeline/p/execution/abc123';
+
+  it('finds an execution ARN under any top-level key', () => {
+    expect(findExecutionArn({ a: 1, parent: arn })).toBe(arn);
+    expect(findExecutionArn({ a: 'arn:aws:sagemaker:eu-west-1:111122223333:pipeline/p' })).toBeUndefined();
+    expect(findExecutionArn('x')).toBeUndefined();
+  });
+
+  it('accepts other partitions', () => {
+    expect(isPipelineExecutionArn(arn.replace('arn:aws:', 'arn:aws-cn:'))).toBe(true);
+  });
+});

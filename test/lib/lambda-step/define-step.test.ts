@@ -1,0 +1,127 @@
+import * as z from 'zod/mini';
+import { InvalidInputError, NotFoundError } from '../../../lib/core/errors';
+import { logger } from '../../../lib/core/powertools';
+import { defineLambdaStep, parseStepInput } from '../../../lib/lambda-step/define-step';
+import { integer, list, text } from '../../../lib/lambda-step/inputs';
+import { lambdaContext } from '../../helpers/lambda-context';
+
+const failIfResolved = (): never => {
+  throw new Error('expected the handler to fail');
+};
+
+const EXECUTION_ARN = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/my-pipeline/execution/p4jn9xou8a8s';
+
+describe('parseStepInput', () => {
+  const schema = z.object({ name: text(), count: integer({ min: 1 }), tags: z.optional(list(z.string())) });
+
+  it('returns typed values from the string forms a pipeline sends', () => {
+    expect(parseStepInput(schema, { name: 'a', count: '2', tags: '["x"]' })).toEqual({ name: 'a', count: 2, tags: ['x'] });
+  });
+
+  it('names every offending field and what was expected, in one message', () => {
+    const error = (() => {
+      try {
+        parseStepInput(schema, { count: 'two', tags: '[1]', extra: true });
+      } catch (e) {
+        return e as InvalidInputError;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error?.message).toBe(
+      'Invalid input: name: required (expected a string); count: expected an integer (got "two"); tags[0]: expected string (got 1); extra: unexpected field',
+    );
+    expect(error?.fields).toEqual(['name', 'count', 'tags[0]', 'extra']);
+  });
+
+  it('keeps the message within 1024 characters however many fields are wrong', () => {
+    const wide = z.object(Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`field_number_${i}`, integer()])));
+    const event = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`field_number_${i}`, 'not a number at all']));
+    expect(() => parseStepInput(wide, event)).toThrow(InvalidInputError);
+    try {
+      parseStepInput(wide, event);
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThanOrEqual(1024);
+      expect((e as Error).message).toMatch(/^Invalid input: field_number_0: expected an integer/);
+    }
+  });
+
+  it('refuses an event that is not an object', () => {
+    expect(() => parseStepInput(schema, ['a'])).toThrow('Invalid input: event: expected an object of step inputs');
+    expect(() => parseStepInput(schema, null)).toThrow(InvalidInputError);
+  });
+
+  it('accepts pipelineExecutionArn on every step and does not pass it on', () => {
+    expect(parseStepInput(schema, { name: 'a', count: 1, pipelineExecutionArn: EXECUTION_ARN })).toEqual({ name: 'a', count: 1 });
+  });
+});
+
+describe('defineLambdaStep', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('returns the outputs shaped for the pipeline', async () => {
+    const handler = defineLambdaStep({
+      name: 'test',
+      input: z.object({ n: integer() }),
+      run: ({ n }) => ({ doubled: n * 2, list: [n] }),
+    });
+    await expect(handler({ n: '4' }, lambdaContext())).resolves.toEqual({ doubled: 8, list: '[4]' });
+  });
+
+  it('sets the execution ARN found in the event as the correlation id', async () => {
+    const setCorrelationId = jest.spyOn(logger, 'setCorrelationId');
+    const handler = defineLambdaStep({ name: 'test', input: z.object({ executionArn: text() }), run: () => ({}) });
+    await handler({ executionArn: EXECUTION_ARN }, lambdaContext());
+    expect(setCorrelationId).toHaveBeenCalledWith(EXECUTION_ARN);
+  });
+
+  it('surfaces expected errors as they are, within 1024 characters', async () => {
+    const handler = defineLambdaStep({
+      name: 'test',
+      input: z.object({}),
+      run: () => {
+        throw new NotFoundError(`table ${'x'.repeat(2000)} not found`);
+      },
+    });
+    const error = await handler({}, lambdaContext()).then(failIfResolved, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.message.length).toBe(1024);
+  });
+
+  it('logs unexpected errors with their stack and surfaces a short message', async () => {
+    const logError = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const boom = new TypeError('cannot read properties of undefined');
+    const handler = defineLambdaStep({
+      name: 'test',
+      input: z.object({}),
+      run: () => {
+        throw boom;
+      },
+    });
+    const error = await handler({}, lambdaContext()).then(failIfResolved, (e: unknown) => e as Error);
+    expect(error.message).toBe(
+      'test failed unexpectedly: TypeError: cannot read properties of undefined (request c6af9ac6-7b61-11e6-9a41-93e812345678)',
+    );
+    expect(error.cause).toBe(boom);
+    expect(logError).toHaveBeenCalledWith('step failed unexpectedly', boom);
+  });
+
+  it('fails when outputs break a limit, naming the output', async () => {
+    const handler = defineLambdaStep({ name: 'test', input: z.object({}), run: () => ({ big: 'x'.repeat(2000) }) });
+    await expect(handler({}, lambdaContext())).rejects.toThrow(/output "big" is 2000 characters/);
+  });
+
+  it('gives run the remaining time of the invocation', async () => {
+    let remaining = 0;
+    const handler = defineLambdaStep({
+      name: 'test',
+      input: z.object({}),
+      run: (_input, ctx) => {
+        remaining = ctx.remainingTimeMs();
+        return {};
+      },
+    });
+    await handler({}, lambdaContext('test', 5_000));
+    expect(remaining).toBeGreaterThan(4_000);
+    expect(remaining).toBeLessThanOrEqual(5_000);
+  });
+});
