@@ -21,9 +21,6 @@ export class ConfigurationError extends Error {
 /** A resource the input names (database, table, pipeline...) does not exist. */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A returned output breaks the LambdaStep limits (count, name length, value length). */
@@ -34,9 +31,6 @@ export class OutputLimitError extends Error {
 /** Some of the work was done, some was not: the message says how much of each. */
 export class PartialFailureError extends Error {
   override name = 'PartialFailureError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** The invocation ran out of time before the work ended (the message says what was left). */
