@@ -20,6 +20,7 @@ describe('athena-statements', () => {
   it('keeps every quoted value one literal (property)', () => {
     fc.assert(
       fc.property(fc.string(), (value) => {
+        // eslint-disable-next-line no-control-regex
         fc.pre(!/[\\\u0000-\u001f\u007f]/.test(value));
         const quoted = quoteValue(value);
         // Inside the quotes, every ' is doubled: the literal cannot end early.
