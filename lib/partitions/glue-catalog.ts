@@ -18,6 +18,7 @@ import {
 import pLimit from 'p-limit';
 import { NotFoundError, PartialFailureError } from '../core/errors';
 import { valuesKey } from './partition-paths';
+import { settleAll } from './settle-all';
 
 export const BATCH_GET_MAX = 1000;
 export const BATCH_CREATE_MAX = 100;
@@ -72,7 +73,7 @@ export async function batchGetPartitions(
   const limit = pLimit(options.concurrency ?? 4);
   const sleep = options.sleep ?? defaultSleep;
   const found = new Map<string, Partition>();
-  await Promise.all(
+  await settleAll(
     chunks(valuesList, BATCH_GET_MAX).map((chunk) =>
       limit(async () => {
         let pending: PartitionValueList[] = chunk.map((Values) => ({ Values }));
@@ -107,7 +108,7 @@ export async function batchCreatePartitions(
 ): Promise<CreateOutcome> {
   const limit = pLimit(options.concurrency ?? 4);
   const outcome: CreateOutcome = { created: [], alreadyExists: [], failed: [] };
-  await Promise.all(
+  await settleAll(
     chunks(inputs, BATCH_CREATE_MAX).map((chunk) =>
       limit(async () => {
         const out = await glue.send(new BatchCreatePartitionCommand({ DatabaseName: database, TableName: table, PartitionInputList: chunk }));
@@ -136,7 +137,7 @@ export async function batchDeletePartitions(
   const limit = pLimit(options.concurrency ?? 4);
   const deleted: string[][] = [];
   const failed: EntryError[] = [];
-  await Promise.all(
+  await settleAll(
     chunks(valuesList, BATCH_DELETE_MAX).map((chunk) =>
       limit(async () => {
         const out = await glue.send(
@@ -165,7 +166,7 @@ export async function batchUpdatePartitions(
   const limit = pLimit(options.concurrency ?? 4);
   const updated: string[][] = [];
   const failed: EntryError[] = [];
-  await Promise.all(
+  await settleAll(
     chunks(inputs, BATCH_UPDATE_MAX).map((chunk) =>
       limit(async () => {
         const out = await glue.send(

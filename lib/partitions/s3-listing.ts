@@ -7,6 +7,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { DiscoveryCollector, nextPageAfter, type DiscoveryResult, type ListingStrategy } from './discovery';
 import { isDataObjectBelow } from './partition-paths';
+import { settleAll } from './settle-all';
 
 export interface ListRequest {
   bucket: string;
@@ -117,7 +118,7 @@ async function walk(s3: S3Client, request: DiscoverRequest, collector: Discovery
   let requests = 0;
   let frontier = [request.scanPrefix];
   for (let level = fixed; level < depth; level++) {
-    const next: string[][] = await Promise.all(
+    const next: string[][] = await settleAll(
       frontier.map((prefix) =>
         limit(async () => {
           const children: string[] = [];
@@ -136,10 +137,11 @@ async function walk(s3: S3Client, request: DiscoverRequest, collector: Discovery
     frontier = next.flat();
   }
   // A leaf folder may hold only markers: confirm each with a listing that stops at its first data object.
-  await Promise.all(
+  await settleAll(
     frontier.map((leaf) =>
       limit(async () => {
-        requests += await scanKeys(s3, request.bucket, leaf, (key) => collector.addKey(key).decidedPrefix, { skip: true });
+        const leafRequests = await scanKeys(s3, request.bucket, leaf, (key) => collector.addKey(key).decidedPrefix, { skip: true });
+        requests += leafRequests;
       }),
     ),
   );
