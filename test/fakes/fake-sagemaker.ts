@@ -205,3 +205,4 @@ export function mockSageMaker(fake: FakeSageMaker) {
   mock.on(SendPipelineExecutionStepFailureCommand).callsFake((input) => fake.sendStepFailure(input));
   return mock;
 }
+export type SageMakerMock = ReturnType<typeof mockSageMaker>;

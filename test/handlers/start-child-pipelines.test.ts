@@ -1,21 +1,20 @@
 import type { Context } from 'aws-lambda';
-import type { AwsStub } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/start-child-pipelines';
 import startEvent from '../../events/start-child-pipelines.json';
 import objectsEvent from '../../events/start-child-pipelines-objects.json';
-import { FakeSageMaker, mockSageMaker } from '../fakes/fake-sagemaker';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
 
 const context = { getRemainingTimeInMillis: () => 300_000, awsRequestId: 'req-1', functionName: 'startChildPipelines' } as unknown as Context;
 
 describe('startChildPipelines handler', () => {
   let fake: FakeSageMaker;
-  let mock: AwsStub<object, object, object>;
+  let mock: SageMakerMock;
   beforeEach(() => {
     fake = new FakeSageMaker();
     fake.addPipeline('child-pipeline-1', ['ProcessingDate']);
     fake.addPipeline('child-pipeline-2', ['ProcessingDate']);
     fake.addPipeline('train-region', ['Region', 'Epochs']);
-    mock = mockSageMaker(fake) as unknown as AwsStub<object, object, object>;
+    mock = mockSageMaker(fake);
   });
   afterEach(() => mock.restore());
 

@@ -1,10 +1,9 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import type { AwsStub } from 'aws-sdk-client-mock';
 import { NotFoundError, PartialFailureError } from '../../../lib/core/errors';
 import { planChildStarts } from '../../../lib/fan-out/plan';
 import { startChildExecutions } from '../../../lib/fan-out/start-children';
 import { startChildPipelines } from '../../../lib/fan-out/start-child-pipelines';
-import { FakeSageMaker, mockSageMaker } from '../../fakes/fake-sagemaker';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/abc123';
 const items = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
@@ -12,13 +11,13 @@ const noSleep = () => Promise.resolve();
 
 describe('startChildExecutions', () => {
   let fake: FakeSageMaker;
-  let mock: AwsStub<object, object, object>;
+  let mock: SageMakerMock;
   const sageMaker = new SageMakerClient({});
 
   beforeEach(() => {
     fake = new FakeSageMaker();
     fake.addPipeline('child');
-    mock = mockSageMaker(fake) as unknown as AwsStub<object, object, object>;
+    mock = mockSageMaker(fake);
   });
   afterEach(() => mock.restore());
 
@@ -57,7 +56,7 @@ describe('startChildExecutions', () => {
     fake = new FakeSageMaker({ concurrencyQuota: 3 });
     fake.addPipeline('child');
     mock.restore();
-    mock = mockSageMaker(fake) as unknown as AwsStub<object, object, object>;
+    mock = mockSageMaker(fake);
     const plan = planChildStarts({ pipelines: ['child'], items: items(10) }, PARENT);
     const result = await startChildExecutions({ sageMaker }, plan, { remainingTimeMs: () => 60_000, maxConcurrency: 1, onQuota: 'defer' });
     expect(result.started).toHaveLength(3);
@@ -69,7 +68,7 @@ describe('startChildExecutions', () => {
     fake = new FakeSageMaker({ concurrencyQuota: 2 });
     fake.addPipeline('child');
     mock.restore();
-    mock = mockSageMaker(fake) as unknown as AwsStub<object, object, object>;
+    mock = mockSageMaker(fake);
     const plan = planChildStarts({ pipelines: ['child'], items: items(5) }, PARENT);
     // Each wait for capacity, a running child ends.
     const sleep = async () => {
@@ -96,14 +95,14 @@ describe('startChildExecutions', () => {
 
 describe('startChildPipelines', () => {
   let fake: FakeSageMaker;
-  let mock: AwsStub<object, object, object>;
+  let mock: SageMakerMock;
   const deps = () => ({ sageMaker: new SageMakerClient({}), sleep: noSleep });
 
   beforeEach(() => {
     fake = new FakeSageMaker({ concurrencyQuota: 100 });
     fake.addPipeline('child-a', ['item']);
     fake.addPipeline('child-b', ['item', 'Region']);
-    mock = mockSageMaker(fake) as unknown as AwsStub<object, object, object>;
+    mock = mockSageMaker(fake);
   });
   afterEach(() => mock.restore());
 
