@@ -2,6 +2,7 @@
 // onChildExecutionStatus, the callback queue (with its dead-letter queue) and the state table.
 // Child pipelines are narrowed by the `childPipelines` stage parameter: a pipeline-name pattern
 // (IAM wildcards allowed, default `*`, e.g. `child-*`), passed in ctx by index.js when set.
+/* global module */
 'use strict';
 
 const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${path}` });

@@ -1,9 +1,10 @@
 /** A real DynamoDB API (dynalite, in memory) for tests of conditional writes; the table as infra/fan-out.js defines it. */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { createTableMs: number }) => import('node:http').Server;
+const dynalite = require('dynalite') as (options: { createTableMs: number }) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fanOutInfra = require('../../infra/fan-out.js') as (ctx: { stage: string }) => {
   resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;

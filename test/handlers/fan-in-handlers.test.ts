@@ -15,8 +15,8 @@ describe('fan-in handlers', () => {
   let fake: FakeSageMaker;
   let sageMakerMock: SageMakerMock;
   const sqsMock = mockClient(SQSClient);
-  let callback: typeof import('../../handlers/fan-out-callback').handler;
-  let onStatus: typeof import('../../handlers/on-child-execution-status').handler;
+  let callback: (event: SQSEvent, context: Context) => Promise<unknown>;
+  let onStatus: (event: unknown, context: Context) => Promise<unknown>;
 
   beforeAll(async () => {
     dynamo = await startDynalite(TABLE);
