@@ -4,7 +4,8 @@
  */
 import type { FakeSageMaker } from './fake-sagemaker';
 
-type Handler = (input: Record<string, unknown>) => Promise<unknown>;
+// The bodies are the SDK's own serialisation of the command inputs.
+type Handler = (input: never) => Promise<unknown>;
 
 /** A requestHandler for `new SageMakerClient({ requestHandler })` serving the awsJson1_1 protocol from `fake`. */
 export function fakeSageMakerRequestHandler(fake: FakeSageMaker) {
@@ -28,7 +29,7 @@ export function fakeSageMakerRequestHandler(fake: FakeSageMaker) {
       if (!route) return reply(400, { __type: 'UnknownOperationException', message: operation });
       try {
         const text = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : String(request.body ?? '{}');
-        return reply(200, await route(JSON.parse(text)));
+        return reply(200, await route(JSON.parse(text) as never));
       } catch (error) {
         const e = error as Error;
         return reply(400, { __type: e.name, message: e.message });
