@@ -69,5 +69,6 @@ function build(ctx) {
 module.exports = {
   build,
   roleId,
-  resources: async ({ resolveVariable }) => build({ stage: await resolveVariable('sls:stage') }),
+  resources: async ({ resolveVariable }) =>
+    build({ stage: await resolveVariable('sls:stage'), childPipelines: await resolveVariable("param:childPipelines, '*'") }),
 };

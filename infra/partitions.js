@@ -3,7 +3,6 @@
 // catalog and the databases listed (default every database), S3 listing to the data buckets listed
 // (default every bucket; listing only, no object read). A deployment that knows its tables narrows
 // both by calling `partitionsInfra(ctx, { databases, dataBuckets })` (see docs/readme-partitions.md).
-/* global module */
 'use strict';
 
 const SERVICE = 'sagemaker-pipeline-functions';

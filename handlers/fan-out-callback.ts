@@ -1,0 +1,47 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { dynamoDbClient, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
+import { readEnv, requiredVar } from '../lib/core/config';
+import { withPowertools } from '../lib/core/middleware';
+import { logger } from '../lib/core/powertools';
+import { FanInMessage, handleFanInMessage } from '../lib/fan-out/fan-in';
+import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { sendResumeMessage } from '../lib/fan-out/resume-queue';
+import { integer, json } from '../lib/lambda-step/inputs';
+
+const config = readEnv(
+  z.object({
+    FAN_OUT_TABLE: requiredVar(),
+    FAN_OUT_QUEUE_URL: requiredVar(),
+    FAN_OUT_RESUME_DELAY_SECONDS: z._default(integer({ min: 0, max: 900 }), 60),
+  }),
+);
+
+const parseMessage = json(FanInMessage);
+
+/**
+ * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them on
+ * `"status": "Stopping"`); its own resume messages start children that waited for quota. A message
+ * that fails is reported alone (partial batch response) and retried, then dead-lettered.
+ */
+export const handler = withPowertools(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const deps = {
+    sageMaker: sageMakerClient(),
+    store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    scheduleResume: (parent: string) => sendResumeMessage(sqsClient(), config.FAN_OUT_QUEUE_URL, parent, config.FAN_OUT_RESUME_DELAY_SECONDS),
+    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+  };
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    try {
+      const parsed = parseMessage.safeParse(record.body);
+      if (!parsed.success) throw new Error(`not a fan-in message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      await handleFanInMessage(deps, parsed.data);
+    } catch (error) {
+      logger.error('fan-in message failed', { messageId: record.messageId, error: error as Error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+});

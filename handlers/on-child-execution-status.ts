@@ -1,0 +1,37 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { dynamoDbClient, sageMakerClient } from '../lib/core/aws-clients';
+import { readEnv, requiredVar } from '../lib/core/config';
+import { withPowertools } from '../lib/core/middleware';
+import { logger } from '../lib/core/powertools';
+import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
+import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
+import { FanInStore, type EndStatus } from '../lib/fan-out/fan-in-store';
+
+const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar() }));
+const ENDED: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];
+
+/**
+ * EventBridge pipeline-execution status changes: counts the end of fan-out children (once, whatever
+ * the order or repetition of events) and completes the parent's callback step after the last one.
+ * Executions that are not fan-out children are ignored: the rule sees every pipeline.
+ */
+export const handler = withPowertools(async (event: unknown, context: Context): Promise<void> => {
+  const parsed = PipelineExecutionStatusChangeEvent.safeParse(event);
+  if (!parsed.success) {
+    logger.warn('not a pipeline execution status change event: ignored', { issues: parsed.error.issues.length });
+    return;
+  }
+  const { pipelineExecutionArn, currentPipelineExecutionStatus: status } = parsed.data.detail;
+  if (!ENDED.includes(status)) return;
+  logger.appendKeys({ childExecutionArn: pipelineExecutionArn });
+  const deps = {
+    sageMaker: sageMakerClient(),
+    store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+  };
+  const outcome = await onChildExecutionEnd(deps, pipelineExecutionArn, status as EndStatus);
+  if (outcome === 'ignored') logger.debug('not a fan-out child: ignored', { status });
+  else logger.info('child end recorded', { status });
+});

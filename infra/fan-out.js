@@ -1,0 +1,93 @@
+// Fan-out / fan-in of child pipelines: IAM of startChildPipelines, fanOutCallback and
+// onChildExecutionStatus, the callback queue (with its dead-letter queue) and the state table.
+// Child pipelines are narrowed by the `childPipelines` stage parameter: a pipeline-name pattern
+// (IAM wildcards allowed, default `*`, e.g. `child-*`), passed in ctx by index.js when set.
+'use strict';
+
+const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${path}` });
+
+/** Function timeouts (seconds), shared with serverless.yml through the queue's visibility timeout rule. */
+const CALLBACK_TIMEOUT = 120;
+
+module.exports = (ctx) => {
+  const children = (ctx && ctx.childPipelines) || '*';
+  const childPipelines = sub(`pipeline/${children}`);
+  const childExecutions = sub(`pipeline/${children}/execution/*`);
+  // The parent pipelines' executions (any pipeline may hold the CallbackStep).
+  const parentExecutions = sub('pipeline/*/execution/*');
+  const table = { 'Fn::GetAtt': ['FanOutTable', 'Arn'] };
+  const queue = { 'Fn::GetAtt': ['FanOutQueue', 'Arn'] };
+
+  const startChildren = {
+    Effect: 'Allow',
+    Action: ['sagemaker:DescribePipeline', 'sagemaker:StartPipelineExecution', 'sagemaker:ListPipelineExecutions'],
+    Resource: [childPipelines],
+  };
+  const callback = {
+    Effect: 'Allow',
+    Action: ['sagemaker:SendPipelineExecutionStepSuccess', 'sagemaker:SendPipelineExecutionStepFailure'],
+    Resource: [parentExecutions],
+  };
+  const state = {
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    Resource: [table],
+  };
+  const childExecutionAccess = {
+    Effect: 'Allow',
+    Action: ['sagemaker:DescribePipelineExecution', 'sagemaker:StopPipelineExecution'],
+    Resource: [childExecutions],
+  };
+
+  return {
+    functions: {
+      startChildPipelines: [startChildren],
+      fanOutCallback: [
+        startChildren,
+        childExecutionAccess,
+        callback,
+        state,
+        {
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Resource: [queue],
+        },
+      ],
+      onChildExecutionStatus: [startChildren, childExecutionAccess, callback, state],
+    },
+    resources: {
+      FanOutDeadLetterQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+      },
+      FanOutQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          // At least 6x the consumer's timeout, as Lambda's SQS event source asks.
+          VisibilityTimeout: CALLBACK_TIMEOUT * 6,
+          MessageRetentionPeriod: 1209600,
+          SqsManagedSseEnabled: true,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['FanOutDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+      FanOutTable: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        },
+      },
+    },
+  };
+};
+
+module.exports.CALLBACK_TIMEOUT = CALLBACK_TIMEOUT;

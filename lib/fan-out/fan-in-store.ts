@@ -1,0 +1,282 @@
+/**
+ * The fan-in state in one DynamoDB table (pk, sk), written only with conditional or idempotent updates:
+ * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state;
+ * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
+ * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PipelineParameter } from './parameters';
+
+export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
+export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
+export type EndStatus = 'Succeeded' | 'Failed' | 'Stopped';
+
+export interface FanInHeader {
+  parentExecutionArn: string;
+  callbackToken: string;
+  state: FanInState;
+  total: number;
+  endedCount: number;
+  succeeded: number;
+  failed: number;
+  stopped: number;
+  /** Children not started yet (a hint: it may lag, never lead). */
+  pendingCount: number;
+  failOnChildFailure: boolean;
+  maxConcurrency: number;
+  /** `<id, 4 digits>|<display name>` of the children that failed or stopped. */
+  failedChildren: string[];
+}
+
+export interface ChildRecord {
+  id: number;
+  pipeline: string;
+  pipelineName: string;
+  itemIndex: number;
+  displayName: string;
+  parameters: PipelineParameter[];
+  clientRequestToken: string;
+  status: ChildStatus;
+  executionArn?: string;
+}
+
+const fanOutKey = (parent: string) => `FANOUT#${parent}`;
+const HEADER = 'HEADER';
+const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
+const lookupKey = (childArn: string) => `CHILD#${childArn}`;
+/** A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. */
+const CLAIM_LEASE_MS = 5 * 60_000;
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+function toHeader(item: Record<string, unknown>): FanInHeader {
+  const num = (k: string) => Number(item[k] ?? 0);
+  const failed = item.failedChildren;
+  return {
+    parentExecutionArn: String(item.parentExecutionArn ?? ''),
+    callbackToken: String(item.callbackToken ?? ''),
+    state: (item.state as FanInState | undefined) ?? 'RUNNING',
+    total: num('total'),
+    endedCount: num('endedCount'),
+    succeeded: num('succeeded'),
+    failed: num('failed'),
+    stopped: num('stopped'),
+    pendingCount: num('pendingCount'),
+    failOnChildFailure: item.failOnChildFailure !== false,
+    maxConcurrency: num('maxConcurrency') || 10,
+    failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
+  };
+}
+
+/** DynamoDB adapter of the fan-in. */
+export class FanInStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
+  async create(header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state'>): Promise<boolean> {
+    const put = () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: fanOutKey(header.parentExecutionArn), sk: HEADER, ...header, state: 'RUNNING', endedCount: 0, succeeded: 0, failed: 0, stopped: 0, createdAt: new Date(this.now()).toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    return (await conditional(put)) !== undefined;
+  }
+
+  async get(parent: string): Promise<FanInHeader | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: HEADER }, ConsistentRead: true }));
+    return out.Item ? toHeader(out.Item) : undefined;
+  }
+
+  /** Records the children not recorded yet, as PENDING (an existing child is never overwritten). */
+  async putChild(parent: string, child: Omit<ChildRecord, 'status'>): Promise<void> {
+    await conditional(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: fanOutKey(parent), sk: childKey(child.id), ...child, status: 'PENDING' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async children(parent: string): Promise<ChildRecord[]> {
+    const records: ChildRecord[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :child)',
+          ExpressionAttributeValues: { ':pk': fanOutKey(parent), ':child': 'CHILD#' },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      records.push(...((page.Items ?? []) as ChildRecord[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return records;
+  }
+
+  /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
+  async markStarted(parent: string, child: Pick<ChildRecord, 'id' | 'displayName'>, executionArn: string): Promise<boolean> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName },
+      }),
+    );
+    const moved = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
+          UpdateExpression: 'SET #status = :started, executionArn = :arn',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':started': 'STARTED', ':pending': 'PENDING', ':arn': executionArn },
+        }),
+      ),
+    );
+    if (!moved) return false;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: fanOutKey(parent), sk: HEADER },
+        UpdateExpression: 'ADD pendingCount :minus',
+        ExpressionAttributeValues: { ':minus': -1 },
+      }),
+    );
+    return true;
+  }
+
+  async lookup(childArn: string): Promise<{ parentExecutionArn: string; childId: number; displayName: string } | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: lookupKey(childArn), sk: 'LOOKUP' }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    return { parentExecutionArn: String(out.Item.parentExecutionArn), childId: Number(out.Item.childId), displayName: String(out.Item.displayName) };
+  }
+
+  /**
+   * Counts a child's end once: the header update is conditional on the child's id not being in the
+   * set of ended children, so duplicate and late events change nothing. Returns the new header, or
+   * undefined when the end was already counted.
+   */
+  async recordEnd(parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<FanInHeader | undefined> {
+    const counter = status === 'Succeeded' ? 'succeeded' : status === 'Failed' ? 'failed' : 'stopped';
+    const values: Record<string, unknown> = { ':id': new Set([String(child.id)]), ':idText': String(child.id), ':one': 1 };
+    let update = `ADD endedChildren :id, endedCount :one, ${counter} :one`;
+    if (status !== 'Succeeded') {
+      update += ', failedChildren :name';
+      values[':name'] = new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]);
+    }
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: HEADER },
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
+    await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
+          UpdateExpression: 'SET #status = :end',
+          ConditionExpression: '#status IN (:started, :pending)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':end': status, ':started': 'STARTED', ':pending': 'PENDING' },
+        }),
+      ),
+    );
+    return out?.Attributes ? toHeader(out.Attributes) : undefined;
+  }
+
+  /**
+   * Moves the fan-out from RUNNING (or an abandoned claim of `to`) to `to`; true for exactly one caller.
+   * `allEnded` also requires every child to have ended; `createIfMissing` claims a fan-out not recorded yet.
+   */
+  async claim(parent: string, to: 'COMPLETING' | 'STOPPING', options: { allEnded?: boolean; createIfMissing?: { callbackToken: string } } = {}): Promise<boolean> {
+    const now = this.now();
+    let condition = '(#state = :running OR (#state = :to AND claimedAt < :expired))';
+    if (options.createIfMissing) condition = `(attribute_not_exists(pk) OR ${condition})`;
+    if (options.allEnded) condition += ' AND endedCount >= #total';
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':to': to, ':now': now, ':expired': now - CLAIM_LEASE_MS };
+    let update = 'SET #state = :to, claimedAt = :now';
+    if (options.createIfMissing) {
+      update += ', callbackToken = if_not_exists(callbackToken, :token), parentExecutionArn = :parent';
+      values[':token'] = options.createIfMissing.callbackToken;
+      values[':parent'] = parent;
+    }
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: HEADER },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#state': 'state', ...(options.allEnded ? { '#total': 'total' } : {}) },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+
+  /** Ends a claim: `to` is the final state (COMPLETED, STOPPED) or RUNNING to give the claim back after an error. */
+  async release(parent: string, from: 'COMPLETING' | 'STOPPING', to: FanInState): Promise<void> {
+    await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: HEADER },
+          UpdateExpression: 'SET #state = :to',
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':to': to, ':from': from },
+        }),
+      ),
+    );
+  }
+
+  /** PENDING -> CANCELLED (the parent stopped before the child could start). */
+  async cancel(parent: string, id: number): Promise<boolean> {
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: childKey(id) },
+          UpdateExpression: 'SET #status = :cancelled',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':pending': 'PENDING' },
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+}

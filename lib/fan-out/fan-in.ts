@@ -1,0 +1,206 @@
+/**
+ * The fan-in: a parent's CallbackStep starts the children (same core, same tokens as the LambdaStep
+ * form) and waits; each child's end is counted once; the last end sends the callback exactly once.
+ */
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import pLimit from 'p-limit';
+import * as z from 'zod/mini';
+import { describeError, InvalidInputError, NotFoundError } from '../core/errors';
+import { logger } from '../core/powertools';
+import { parseStepInput } from '../lambda-step/define-step';
+import type { EndStatus, FanInHeader, FanInStore } from './fan-in-store';
+import type { ChildStart } from './plan';
+import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
+import { errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
+import { planCheckedFanOut } from './start-child-pipelines';
+import { startChildExecutions } from './start-children';
+import { callbackRequestToken } from './tokens';
+
+export interface FanInDeps {
+  sageMaker: SageMakerClient;
+  store: FanInStore;
+  /** Sends the fan-out's resume message to the queue, delayed, so pending children are retried later. */
+  scheduleResume?: (parentExecutionArn: string) => Promise<void>;
+  remainingTimeMs: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The CallbackStep message (`status: Stopping` when the parent stops), or this function's own resume message. */
+export const FanInMessage = z.union([
+  z.object({ resumeFanOut: z.string().check(z.minLength(1)) }),
+  z.object({
+    token: z.string().check(z.minLength(1)),
+    pipelineExecutionArn: z.string().check(z.minLength(1)),
+    status: z.literal('Stopping'),
+  }),
+  z.object({
+    token: z.string().check(z.minLength(1)),
+    pipelineExecutionArn: z.string().check(z.minLength(1)),
+    arguments: z.record(z.string(), z.unknown()),
+  }),
+]);
+export type FanInMessage = z.infer<typeof FanInMessage>;
+
+const ENDED = new Set(['Succeeded', 'Failed', 'Stopped']);
+export const MAX_FAILURE_REASON = 256;
+
+/** Handles one queue message: a start, a Stopping notice, or a resume. */
+export async function handleFanInMessage(deps: FanInDeps, message: FanInMessage): Promise<void> {
+  if ('resumeFanOut' in message) return resumeFanOut(deps, message.resumeFanOut);
+  if ('status' in message) return stopFanOut(deps, message.pipelineExecutionArn, message.token);
+  return beginFanOut(deps, message.pipelineExecutionArn, message.token, message.arguments);
+}
+
+/**
+ * Records the fan-out and its children (as PENDING), then starts what the quota allows. Input errors and
+ * missing pipelines fail the parent's step at once (a retry could not fix them); other errors are thrown
+ * so the message is retried.
+ */
+export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken: string, args: Record<string, unknown>): Promise<void> {
+  let plan: ChildStart[];
+  let input: FanInArguments;
+  try {
+    input = parseStepInput(FanInArguments, args);
+    plan = await planCheckedFanOut(deps.sageMaker, input, input.parentExecutionArn ?? parent);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError || error instanceof NotFoundError)) throw error;
+    logger.warn('fan-out refused', { parent, error });
+    await sendStepFailure(deps.sageMaker, callbackToken, error.message, callbackRequestToken(parent, callbackToken, 'failure'));
+    return;
+  }
+  await deps.store.create({
+    parentExecutionArn: parent,
+    callbackToken,
+    total: plan.length,
+    pendingCount: plan.length,
+    failOnChildFailure: input.failOnChildFailure ?? true,
+    maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+  });
+  const header = await deps.store.get(parent);
+  if (header?.state !== 'RUNNING') {
+    logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
+    return;
+  }
+  const limit = pLimit(10);
+  await Promise.all(plan.map((child) => limit(() => deps.store.putChild(parent, child))));
+  await startPendingChildren(deps, header, { scheduleResume: true });
+}
+
+/** The resume message: starts children still pending (the quota was full), and reschedules itself while some remain. */
+export async function resumeFanOut(deps: FanInDeps, parent: string): Promise<void> {
+  const header = await deps.store.get(parent);
+  if (header?.state !== 'RUNNING') return;
+  await startPendingChildren(deps, header, { scheduleResume: true });
+}
+
+/**
+ * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
+ * (one resume chain per fan-out); the status path just uses the capacity a child's end freed.
+ */
+export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
+  const parent = header.parentExecutionArn;
+  const pending = (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id);
+  if (pending.length === 0) return;
+  const result = await startChildExecutions(deps, pending, {
+    remainingTimeMs: deps.remainingTimeMs,
+    maxConcurrency: header.maxConcurrency,
+    onQuota: 'defer',
+    onStarted: async (child, executionArn) => {
+      await deps.store.markStarted(parent, child, executionArn);
+      // A child whose end event came before its lookup item existed (a crash, a redelivery) would never be counted.
+      const status = await executionStatus(deps.sageMaker, executionArn);
+      if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
+    },
+  });
+  for (const { child, error } of result.failed) {
+    // The API refused this request: retrying cannot help, so it counts as a failed child.
+    if (errorName(error) === 'ValidationException') {
+      logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
+      await recordChildEnd(deps, parent, child, 'Failed');
+    }
+  }
+  const retryable = result.pending.length + result.failed.filter((f) => errorName(f.error) !== 'ValidationException').length;
+  logger.info('started pending children', { parent, started: result.started.length, stillPending: retryable });
+  if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
+}
+
+/** Counts a child's end once and, when it was the last, sends the callback (exactly once). */
+export async function recordChildEnd(deps: FanInDeps, parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<void> {
+  const counted = await deps.store.recordEnd(parent, child, status);
+  const header = counted ?? (await deps.store.get(parent));
+  if (!counted) logger.debug('child end already counted', { parent, child: child.displayName, status });
+  if (header && header.state === 'RUNNING' && header.endedCount >= header.total) await completeFanOut(deps, header);
+}
+
+/** The callback outputs: counts, and the failed children's display names as a JSON string when it fits 1024 characters. */
+export function fanInOutputs(header: FanInHeader): Record<string, string> {
+  const names = JSON.stringify(failedNames(header));
+  const fits = names.length <= 1024;
+  return {
+    total: String(header.total),
+    succeeded: String(header.succeeded),
+    failed: String(header.failed + header.stopped),
+    stopped: String(header.stopped),
+    failedChildren: fits ? names : '',
+    failedChildrenTruncated: String(!fits),
+  };
+}
+
+const failedNames = (header: FanInHeader) => header.failedChildren.map((entry) => entry.slice(entry.indexOf('|') + 1));
+
+async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<void> {
+  const parent = header.parentExecutionArn;
+  if (!(await deps.store.claim(parent, 'COMPLETING', { allEnded: true }))) return;
+  try {
+    const final = (await deps.store.get(parent)) ?? header;
+    const notSucceeded = final.failed + final.stopped;
+    if (notSucceeded > 0 && final.failOnChildFailure) {
+      const reason = `${notSucceeded} of ${final.total} child executions failed or stopped: ${failedNames(final).join(', ')}`;
+      await sendStepFailure(deps.sageMaker, final.callbackToken, reason, callbackRequestToken(parent, final.callbackToken, 'failure'));
+    } else {
+      await sendStepSuccess(deps.sageMaker, final.callbackToken, fanInOutputs(final), callbackRequestToken(parent, final.callbackToken, 'success'));
+    }
+    await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
+    logger.info('fan-in completed', { parent, total: final.total, succeeded: final.succeeded, failed: notSucceeded });
+  } catch (error) {
+    await deps.store.release(parent, 'COMPLETING', 'RUNNING');
+    throw error;
+  }
+}
+
+/** The parent is stopping: stop its running children, cancel the pending ones, and fail the step once. */
+export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken: string): Promise<void> {
+  if (!(await deps.store.claim(parent, 'STOPPING', { createIfMissing: { callbackToken } }))) {
+    logger.info('fan-out already completed or stopping', { parent });
+    return;
+  }
+  try {
+    const children = await deps.store.children(parent);
+    const limit = pLimit(5);
+    const stopped = await Promise.all(
+      children
+        .filter((c) => c.status === 'STARTED' && c.executionArn)
+        .map((c) => limit(() => stopChildExecution(deps.sageMaker, c.executionArn ?? ''))),
+    );
+    let cancelled = 0;
+    for (const c of children.filter((c) => c.status === 'PENDING')) if (await deps.store.cancel(parent, c.id)) cancelled += 1;
+    const header = await deps.store.get(parent);
+    const token = header?.callbackToken || callbackToken;
+    const reason = `parent execution stopping: stopped ${stopped.filter(Boolean).length} running children, ${cancelled} never started`;
+    await sendStepFailure(deps.sageMaker, token, reason, callbackRequestToken(parent, token, 'failure'));
+    await deps.store.release(parent, 'STOPPING', 'STOPPED');
+  } catch (error) {
+    await deps.store.release(parent, 'STOPPING', 'RUNNING');
+    throw error;
+  }
+}
+
+/** A child's terminal status event: count it (if the child is ours), then use the freed capacity for pending children. */
+export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: string, status: EndStatus): Promise<'ignored' | 'recorded'> {
+  const found = await deps.store.lookup(childExecutionArn);
+  if (!found) return 'ignored';
+  await recordChildEnd(deps, found.parentExecutionArn, { id: found.childId, displayName: found.displayName }, status);
+  const header = await deps.store.get(found.parentExecutionArn);
+  if (header?.state === 'RUNNING' && header.pendingCount > 0) await startPendingChildren(deps, header, { scheduleResume: false });
+  return 'recorded';
+}

@@ -1,0 +1,55 @@
+/** Turns an item into StartPipelineExecution parameters, checked against the API's limits. */
+import { InvalidInputError } from '../core/errors';
+import type { FanOutItem } from './request';
+
+export const MAX_PARAMETERS = 200;
+export const MAX_PARAMETER_NAME_LENGTH = 256;
+export const MAX_PARAMETER_VALUE_LENGTH = 1024;
+const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
+
+export interface PipelineParameter {
+  Name: string;
+  Value: string;
+}
+
+const short = (s: string) => (s.length > 40 ? `${s.slice(0, 39)}…` : s);
+
+/** A parameter value as the API takes it: strings as they are, numbers and booleans in string form, objects as JSON. */
+export function parameterValue(value: unknown, field: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new InvalidInputError(`${field}: ${value} is not a finite number`, [field]);
+    return String(value);
+  }
+  if (value === null || value === undefined) {
+    throw new InvalidInputError(`${field}: null is not a parameter value (leave the key out to use the pipeline's default)`, [field]);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The parameters of item `index` (0-based): an object's keys become parameter names; a scalar is
+ * passed as `itemParameter`. Throws an InvalidInputError naming `items[index]` on any limit breach.
+ */
+export function itemParameters(item: FanOutItem, index: number, itemParameter: string): PipelineParameter[] {
+  const field = `items[${index}]`;
+  const entries: [string, unknown][] =
+    typeof item === 'object' && item !== null ? Object.entries(item) : [[itemParameter, item]];
+  if (entries.length > MAX_PARAMETERS) {
+    throw new InvalidInputError(`${field}: ${entries.length} parameters (a pipeline execution takes at most ${MAX_PARAMETERS})`, [field]);
+  }
+  return entries.map(([name, value]) => {
+    const at = typeof item === 'object' ? `${field}.${short(name)}` : field;
+    if (name.length === 0 || name.length > MAX_PARAMETER_NAME_LENGTH || !PARAMETER_NAME.test(name)) {
+      throw new InvalidInputError(
+        `${at}: "${short(name)}" is not a valid parameter name (1-${MAX_PARAMETER_NAME_LENGTH} letters, digits, - or _)`,
+        [at],
+      );
+    }
+    const text = parameterValue(value, at);
+    if (text.length > MAX_PARAMETER_VALUE_LENGTH) {
+      throw new InvalidInputError(`${at}: value is ${text.length} characters (at most ${MAX_PARAMETER_VALUE_LENGTH})`, [at]);
+    }
+    return { Name: name, Value: text };
+  });
+}

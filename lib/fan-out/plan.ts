@@ -1,0 +1,93 @@
+/** Plans a fan-out: one child start per pipeline and item, with its display name, parameters and token. */
+import { InvalidInputError } from '../core/errors';
+import { pipelineNameFromArn } from '../core/sagemaker-events';
+import { childDisplayName } from './display-name';
+import { itemParameters, type PipelineParameter } from './parameters';
+import { DEFAULT_ITEM_PARAMETER, MAX_CHILDREN, type FanOutItem } from './request';
+import { childRequestToken } from './tokens';
+
+const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const PIPELINE_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+
+export interface ChildStart {
+  /** Position in the plan (pipeline-major), a stable id of the child within its fan-out. */
+  id: number;
+  /** The pipeline as the input named it (name or ARN): what StartPipelineExecution is called with. */
+  pipeline: string;
+  pipelineName: string;
+  itemIndex: number;
+  displayName: string;
+  parameters: PipelineParameter[];
+  clientRequestToken: string;
+}
+
+export interface FanOutRequest {
+  pipelines: readonly string[];
+  items: readonly FanOutItem[];
+  itemParameter?: string;
+  displayNamePrefix?: string;
+}
+
+/** The pipeline name of a name or ARN; throws an InvalidInputError naming `pipelines[i]` for anything else. */
+export function pipelineName(identifier: string, index: number): string {
+  if (PIPELINE_NAME.test(identifier)) return identifier;
+  const fromArn = PIPELINE_ARN.test(identifier) ? pipelineNameFromArn(identifier) : undefined;
+  if (fromArn) return fromArn;
+  const field = `pipelines[${index}]`;
+  throw new InvalidInputError(`${field}: "${identifier.slice(0, 60)}" is neither a pipeline name nor a pipeline ARN`, [field]);
+}
+
+/**
+ * Every child start of the fan-out, pipeline by pipeline then item by item, validated before anything
+ * starts. `runKey` (the parent execution ARN or a run id) makes the tokens unique to the run.
+ */
+export function planChildStarts(request: FanOutRequest, runKey: string): ChildStart[] {
+  const total = request.pipelines.length * request.items.length;
+  if (total > MAX_CHILDREN) {
+    throw new InvalidInputError(
+      `items: ${request.pipelines.length} pipelines x ${request.items.length} items = ${total} children (at most ${MAX_CHILDREN})`,
+      ['items'],
+    );
+  }
+  const names = request.pipelines.map(pipelineName);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
+  });
+  const itemParameter = request.itemParameter ?? DEFAULT_ITEM_PARAMETER;
+  const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter));
+  return request.pipelines.flatMap((pipeline, p) => {
+    const name = names[p] ?? pipeline;
+    return parameters.map((params, itemIndex) => {
+      const displayName = childDisplayName(request.displayNamePrefix ?? name, itemIndex + 1);
+      return {
+        id: p * request.items.length + itemIndex,
+        pipeline,
+        pipelineName: name,
+        itemIndex,
+        displayName,
+        parameters: params,
+        clientRequestToken: childRequestToken(runKey, name, itemIndex, displayName, params),
+      };
+    });
+  });
+}
+
+/**
+ * Checks every child's parameter names against its pipeline's declared parameters (the API refuses
+ * unknown names), so a typo fails before any child starts.
+ */
+export function checkDeclaredParameters(plan: readonly ChildStart[], declared: ReadonlyMap<string, ReadonlySet<string> | undefined>): void {
+  for (const child of plan) {
+    const names = declared.get(child.pipelineName);
+    if (!names) continue;
+    const unknown = child.parameters.find((p) => !names.has(p.Name));
+    if (unknown) {
+      const field = `items[${child.itemIndex}]`;
+      const known = [...names].slice(0, 10).join(', ') || 'none';
+      throw new InvalidInputError(
+        `${field}: pipeline ${child.pipelineName} has no parameter "${unknown.Name.slice(0, 60)}" (declared: ${known})`,
+        [field],
+      );
+    }
+  }
+}

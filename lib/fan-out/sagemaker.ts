@@ -1,0 +1,121 @@
+/** SageMaker I/O of the fan-out: small adapters over a SageMakerClient (retries come from the client). */
+import {
+  DescribePipelineCommand,
+  DescribePipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
+  SendPipelineExecutionStepFailureCommand,
+  SendPipelineExecutionStepSuccessCommand,
+  StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { NotFoundError, truncate } from '../core/errors';
+import type { ChildStart } from './plan';
+import { createHash } from 'node:crypto';
+
+export interface ChildPipeline {
+  pipelineArn: string;
+  /** Parameter names the definition declares; undefined when the definition could not be read. */
+  parameterNames?: ReadonlySet<string>;
+}
+
+export const errorName = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+
+function declaredParameters(definition: string | undefined): ReadonlySet<string> | undefined {
+  if (!definition) return undefined;
+  try {
+    const parsed = JSON.parse(definition) as { Parameters?: unknown };
+    if (!Array.isArray(parsed.Parameters)) return new Set();
+    return new Set(parsed.Parameters.flatMap((p: unknown) => (typeof p === 'object' && p && 'Name' in p ? [String(p.Name)] : [])));
+  } catch {
+    return undefined;
+  }
+}
+
+/** DescribePipeline: the pipeline's ARN and declared parameters; a missing pipeline is a NotFoundError naming it. */
+export async function describeChildPipeline(client: SageMakerClient, pipeline: string): Promise<ChildPipeline> {
+  try {
+    const out = await client.send(new DescribePipelineCommand({ PipelineName: pipeline }));
+    return { pipelineArn: out.PipelineArn ?? pipeline, parameterNames: declaredParameters(out.PipelineDefinition) };
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFound') throw new NotFoundError(`pipelines: pipeline ${pipeline} does not exist`, { cause: error });
+    throw error;
+  }
+}
+
+/** StartPipelineExecution with the child's deterministic token: the same token returns the same execution. */
+export async function startChildExecution(client: SageMakerClient, child: ChildStart): Promise<string> {
+  const out = await client.send(
+    new StartPipelineExecutionCommand({
+      PipelineName: child.pipeline,
+      PipelineExecutionDisplayName: child.displayName,
+      PipelineParameters: child.parameters,
+      ClientRequestToken: child.clientRequestToken,
+    }),
+  );
+  if (!out.PipelineExecutionArn) throw new Error(`StartPipelineExecution returned no ARN for ${child.displayName}`);
+  return out.PipelineExecutionArn;
+}
+
+/** The ARNs of the `limit` most recent executions of a pipeline (newest first), to tell re-started children from new ones. */
+export async function recentExecutionArns(client: SageMakerClient, pipeline: string, limit: number): Promise<Set<string>> {
+  const arns = new Set<string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListPipelineExecutionsCommand({ PipelineName: pipeline, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken }),
+    );
+    for (const e of page.PipelineExecutionSummaries ?? []) if (e.PipelineExecutionArn) arns.add(e.PipelineExecutionArn);
+    NextToken = page.NextToken;
+  } while (NextToken && arns.size < limit);
+  return arns;
+}
+
+/** The current status of an execution (Executing, Succeeded, Failed, Stopping, Stopped). */
+export async function executionStatus(client: SageMakerClient, executionArn: string): Promise<string | undefined> {
+  const out = await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: executionArn }));
+  return out.PipelineExecutionStatus;
+}
+
+/**
+ * StopPipelineExecution. An execution that already ended (or is stopping) is not an error here: the
+ * API answers ValidationException/ConflictException/ResourceNotFound, reported as `false`.
+ */
+export async function stopChildExecution(client: SageMakerClient, executionArn: string): Promise<boolean> {
+  try {
+    const token = createHash('sha256').update(`stop:${executionArn}`).digest('hex');
+    await client.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: executionArn, ClientRequestToken: token }));
+    return true;
+  } catch (error) {
+    if (['ValidationException', 'ConflictException', 'ResourceNotFound'].includes(errorName(error) ?? '')) return false;
+    throw error;
+  }
+}
+
+/** SendPipelineExecutionStepSuccess: ends the parent's callback step with string outputs. */
+export async function sendStepSuccess(
+  client: SageMakerClient,
+  callbackToken: string,
+  outputs: Record<string, string>,
+  clientRequestToken: string,
+): Promise<void> {
+  await client.send(
+    new SendPipelineExecutionStepSuccessCommand({
+      CallbackToken: callbackToken,
+      OutputParameters: Object.entries(outputs).map(([Name, Value]) => ({ Name, Value })),
+      ClientRequestToken: clientRequestToken,
+    }),
+  );
+}
+
+/** SendPipelineExecutionStepFailure: fails the parent's callback step (FailureReason cut to 256 characters). */
+export async function sendStepFailure(client: SageMakerClient, callbackToken: string, reason: string, clientRequestToken: string): Promise<void> {
+  await client.send(
+    new SendPipelineExecutionStepFailureCommand({
+      CallbackToken: callbackToken,
+      FailureReason: truncate(reason, 256),
+      ClientRequestToken: clientRequestToken,
+    }),
+  );
+}

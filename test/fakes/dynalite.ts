@@ -1,0 +1,41 @@
+/** A real DynamoDB API (dynalite, in memory) for tests of conditional writes; the table as infra/fan-out.js defines it. */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: { createTableMs: number }) => Server;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fanOutInfra = require('../../infra/fan-out.js') as (ctx: { stage: string }) => {
+  resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+};
+
+export interface LocalDynamo {
+  doc: DynamoDBDocumentClient;
+  client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on a free port and creates the fan-out table with the key schema the template declares. */
+export async function startDynalite(tableName: string): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const table = fanOutInfra({ stage: 'test' }).resources.FanOutTable;
+  if (!table) throw new Error('infra/fan-out.js defines no FanOutTable');
+  const { KeySchema, AttributeDefinitions } = table.Properties as Pick<
+    ConstructorParameters<typeof CreateTableCommand>[0],
+    'KeySchema' | 'AttributeDefinitions'
+  >;
+  await client.send(new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+  return {
+    client,
+    doc: DynamoDBDocumentClient.from(client),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => client.destroy()),
+  };
+}

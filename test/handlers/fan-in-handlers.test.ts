@@ -1,0 +1,68 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import callbackEvent from '../../events/fan-out-callback.json';
+import stoppingEvent from '../../events/fan-out-callback-stopping.json';
+import statusEvent from '../../events/on-child-execution-status.json';
+import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
+
+const TABLE = 'fan-out-handlers';
+const context = { getRemainingTimeInMillis: () => 100_000, awsRequestId: 'req-1', functionName: 'fanOutCallback' } as unknown as Context;
+
+describe('fan-in handlers', () => {
+  let dynamo: LocalDynamo;
+  let fake: FakeSageMaker;
+  let sageMakerMock: SageMakerMock;
+  const sqsMock = mockClient(SQSClient);
+  let callback: (event: SQSEvent, context: Context) => Promise<unknown>;
+  let onStatus: (event: unknown, context: Context) => Promise<unknown>;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite(TABLE);
+    const endpoint = await dynamo.client.config.endpoint?.();
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
+    process.env.FAN_OUT_TABLE = TABLE;
+    process.env.FAN_OUT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/fan-out';
+    callback = (await import('../../handlers/fan-out-callback')).handler;
+    onStatus = (await import('../../handlers/on-child-execution-status')).handler;
+  });
+  afterAll(async () => {
+    sqsMock.restore();
+    await dynamo.close();
+  });
+  beforeEach(() => {
+    fake = new FakeSageMaker();
+    fake.addPipeline('child-pipeline-1', ['ProcessingDate']);
+    sageMakerMock = mockSageMaker(fake);
+    sqsMock.reset();
+    sqsMock.on(SendMessageCommand).resolves({});
+  });
+  afterEach(() => sageMakerMock.restore());
+
+  it('starts the children of the sample CallbackStep message, and completes on their end events', async () => {
+    const result = await callback(callbackEvent as SQSEvent, context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    const executions = [...fake.executions.values()];
+    expect(executions.map((e) => e.displayName)).toEqual(['child-pipeline-1-item-1', 'child-pipeline-1-item-2']);
+    for (const e of executions) {
+      const event = { ...statusEvent, detail: { ...statusEvent.detail, pipelineExecutionArn: e.arn } };
+      await onStatus(event, context);
+      await onStatus(event, context);
+    }
+    expect(fake.successCalls).toHaveLength(1);
+    expect(fake.successCalls[0]?.CallbackToken).toBe('A1b2C3d4E5');
+  });
+
+  it('ignores the sample status event of an execution that is not a fan-out child', async () => {
+    await expect(onStatus(statusEvent, context)).resolves.toBeUndefined();
+    expect(fake.successCalls).toHaveLength(0);
+  });
+
+  it('reports only the failing message of a batch', async () => {
+    const bad = { ...callbackEvent.Records[0], messageId: 'bad-1', body: 'not json' };
+    const event = { Records: [bad, ...stoppingEvent.Records] } as SQSEvent;
+    const result = await callback(event, context);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-1' }] });
+  });
+});

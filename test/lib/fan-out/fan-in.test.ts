@@ -1,0 +1,181 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+
+const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/parent0001';
+const TABLE = 'fan-out-test';
+
+describe('fan-in', () => {
+  let dynamo: LocalDynamo;
+  let fake: FakeSageMaker;
+  let mock: SageMakerMock;
+  let deps: FanInDeps;
+  let resumes: string[];
+  let run = 0;
+  let parent: string;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite(TABLE);
+  });
+  afterAll(() => dynamo.close());
+
+  beforeEach(() => {
+    fake = new FakeSageMaker({ concurrencyQuota: 20 });
+    fake.addPipeline('child', ['item']);
+    mock = mockSageMaker(fake);
+    resumes = [];
+    run += 1;
+    parent = `${PARENT}-${run}`;
+    deps = {
+      sageMaker: new SageMakerClient({}),
+      store: new FanInStore(dynamo.doc, TABLE),
+      scheduleResume: async (p) => void resumes.push(p),
+      remainingTimeMs: () => 60_000,
+    };
+  });
+  afterEach(() => mock.restore());
+
+  const begin = (args: Record<string, unknown> = {}) =>
+    handleFanInMessage(deps, { token: 'cbtoken001', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]', ...args } });
+  const arns = () => [...fake.executions.values()].map((e) => e.arn);
+
+  it('starts one child per item and records each child for lookup', async () => {
+    await begin();
+    expect(fake.executions.size).toBe(3);
+    const header = await deps.store.get(parent);
+    expect(header).toMatchObject({ state: 'RUNNING', total: 3, endedCount: 0, pendingCount: 0 });
+    expect(await deps.store.lookup(arns()[0] ?? '')).toMatchObject({ parentExecutionArn: parent, childId: 0, displayName: 'child-item-1' });
+  });
+
+  it('starts nothing twice when the message is delivered again', async () => {
+    await begin();
+    await begin();
+    expect(fake.executions.size).toBe(3);
+    expect(fake.startCalls).toBe(3);
+  });
+
+  it('sends success once after the last child ends, with counts', async () => {
+    await begin();
+    for (const arn of arns()) {
+      fake.end(arn, 'Succeeded');
+      await onChildExecutionEnd(deps, arn, 'Succeeded');
+    }
+    expect(fake.successCalls).toHaveLength(1);
+    const outputs = Object.fromEntries((fake.successCalls[0]?.OutputParameters ?? []).map((o) => [o.Name, o.Value]));
+    expect(outputs).toMatchObject({ total: '3', succeeded: '3', failed: '0', failedChildren: '[]' });
+    expect(fake.successCalls[0]?.CallbackToken).toBe('cbtoken001');
+    expect(fake.successCalls[0]?.ClientRequestToken).toMatch(/^[0-9a-f]{64}$/);
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+  });
+
+  it('counts duplicate and out-of-order events once', async () => {
+    await begin();
+    const [a, b, c] = arns();
+    await onChildExecutionEnd(deps, a ?? '', 'Failed');
+    await onChildExecutionEnd(deps, a ?? '', 'Failed');
+    // A late "Stopped" for an execution whose end was already counted changes nothing.
+    await onChildExecutionEnd(deps, a ?? '', 'Stopped');
+    await onChildExecutionEnd(deps, b ?? '', 'Succeeded');
+    expect(fake.successCalls.length + fake.failureCalls.length).toBe(0);
+    expect(await deps.store.get(parent)).toMatchObject({ endedCount: 2, failed: 1, stopped: 0, succeeded: 1 });
+    await onChildExecutionEnd(deps, c ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, c ?? '', 'Succeeded');
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.failureCalls[0]?.FailureReason).toBe('1 of 3 child executions failed or stopped: child-item-1');
+    expect(fake.successCalls).toHaveLength(0);
+  });
+
+  it('reports success with the failed children when failOnChildFailure is false', async () => {
+    await begin({ failOnChildFailure: 'false' });
+    const [a, b, c] = arns();
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, b ?? '', 'Stopped');
+    await onChildExecutionEnd(deps, c ?? '', 'Failed');
+    const outputs = Object.fromEntries((fake.successCalls[0]?.OutputParameters ?? []).map((o) => [o.Name, o.Value]));
+    expect(outputs).toMatchObject({ total: '3', succeeded: '1', failed: '2', stopped: '1', failedChildren: '["child-item-2","child-item-3"]' });
+  });
+
+  it('sends exactly once when the last two children end at the same time', async () => {
+    await begin();
+    const [a, b, c] = arns();
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    await Promise.all([onChildExecutionEnd(deps, b ?? '', 'Succeeded'), onChildExecutionEnd(deps, c ?? '', 'Succeeded')]);
+    expect(fake.successCalls).toHaveLength(1);
+  });
+
+  it('ignores executions that are not fan-out children', async () => {
+    expect(await onChildExecutionEnd(deps, 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/other/execution/x', 'Succeeded')).toBe('ignored');
+  });
+
+  it('stops running children and reports failure once on a Stopping message', async () => {
+    await begin();
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    const stopping = { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' as const };
+    await Promise.all([handleFanInMessage(deps, stopping), handleFanInMessage(deps, stopping)]);
+    expect(fake.stopCalls).toHaveLength(2);
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.failureCalls[0]?.FailureReason).toBe('parent execution stopping: stopped 2 running children, 0 never started');
+    // The children's Stopped events arrive afterwards: no second callback.
+    for (const e of fake.running()) await onChildExecutionEnd(deps, e.arn, 'Stopped');
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.successCalls).toHaveLength(0);
+  });
+
+  it('refuses to start after a Stopping message that came first', async () => {
+    await handleFanInMessage(deps, { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' });
+    await begin();
+    expect(fake.executions.size).toBe(0);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  it('keeps quota-limited children pending and starts them as children end, never twice', async () => {
+    fake.options.concurrencyQuota = 2;
+    await begin({ items: '["a","b","c","d","e"]' });
+    expect(fake.executions.size).toBe(2);
+    expect(resumes).toEqual([parent]);
+    expect(await deps.store.get(parent)).toMatchObject({ pendingCount: 3 });
+    // Each child's end frees a slot that the status function fills with a pending child.
+    for (let i = 0; i < 10 && fake.running().length > 0; i += 1) {
+      const [first] = fake.running();
+      fake.end(first?.arn ?? '', 'Succeeded');
+      await onChildExecutionEnd(deps, first?.arn ?? '', 'Succeeded');
+    }
+    expect(fake.executions.size).toBe(5);
+    expect(new Set([...fake.executions.values()].map((e) => e.displayName)).size).toBe(5);
+    expect(fake.successCalls).toHaveLength(1);
+    expect(fake.successCalls[0]?.OutputParameters).toContainEqual({ Name: 'total', Value: '5' });
+  });
+
+  it('starts pending children from the resume message when other pipelines freed the quota', async () => {
+    fake.options.concurrencyQuota = 2;
+    await begin({ items: '["a","b","c"]' });
+    fake.options.concurrencyQuota = 10;
+    await handleFanInMessage(deps, { resumeFanOut: parent });
+    expect(fake.executions.size).toBe(3);
+    expect(resumes).toEqual([parent]);
+    expect(await deps.store.get(parent)).toMatchObject({ pendingCount: 0 });
+  });
+
+  it('fails the parent step at once for arguments no retry can fix', async () => {
+    await begin({ pipelines: 'missing' });
+    expect(fake.failureCalls[0]?.FailureReason).toBe('pipelines: pipeline missing does not exist');
+    await handleFanInMessage(deps, { token: 't2', pipelineExecutionArn: parent, arguments: { pipelines: 'child' } });
+    expect(fake.failureCalls[1]?.FailureReason).toMatch(/^Invalid input: items: required/);
+  });
+
+  it('counts a child that ended before its start was recorded', async () => {
+    fake.options.concurrencyQuota = 10;
+    await begin({ items: '["a"]' });
+    // Simulate a crash before the record: the execution exists and ended, the record is PENDING again.
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    const other = `${parent}-crash`;
+    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: other, arguments: { pipelines: 'child', items: '["a"]', parentExecutionArn: parent } });
+    expect(fake.executions.size).toBe(1);
+    expect(fake.successCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken002']);
+  });
+});
