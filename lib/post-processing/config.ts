@@ -21,7 +21,7 @@ const LOG_RETENTION_DAYS = [
 ] as const;
 
 const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
-const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI without *, ? or $');
+const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3-63 of a-z 0-9 . -; no *, ? or $)');
 
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),

@@ -45,7 +45,6 @@ export class FakeSageMaker {
       if (s.outputs) this.jobs.set(jobName, s.outputs);
       return {
         StepName: s.name,
-        StepType: s.outputs ? 'Processing' : 'Lambda',
         StepStatus: s.status ?? 'Succeeded',
         Metadata: s.outputs ? { ProcessingJob: { Arn: `${ACCOUNT}:processing-job/${jobName}` } } : {},
         CacheHitResult: s.cacheHitSource ? { SourcePipelineExecutionArn: s.cacheHitSource } : undefined,
