@@ -17,7 +17,7 @@ const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
 const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
