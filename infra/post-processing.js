@@ -26,7 +26,7 @@ const ATHENA_GLUE_ACTIONS = [
   'glue:CreatePartition',
   'glue:BatchCreatePartition',
 ];
-const ATHENA_ACTIONS = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'];
+const ATHENA_ACTIONS = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'];
 
 /** One statement per distinct action set, holding every table that needs it (keeps the policy small). */
 function glueStatements(routes) {

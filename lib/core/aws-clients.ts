@@ -32,9 +32,9 @@ function once<T>(make: () => T): () => T {
 // S3 emulators are usually addressed by path (http://localhost:4566/bucket/key).
 const s3PathStyle = () => Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
 
-export const glueClient = once(() => new GlueClient(clientOptions()));
-export const athenaClient = once(() => new AthenaClient(clientOptions()));
-export const s3Client = once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
-export const sageMakerClient = once(() => new SageMakerClient(clientOptions()));
-export const dynamoDbClient = once(() => new DynamoDBClient(clientOptions()));
-export const sqsClient = once(() => new SQSClient(clientOptions()));
+export const glueClient = /* @__PURE__ */ once(() => new GlueClient(clientOptions()));
+export const athenaClient = /* @__PURE__ */ once(() => new AthenaClient(clientOptions()));
+export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
+export const sageMakerClient = /* @__PURE__ */ once(() => new SageMakerClient(clientOptions()));
+export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient(clientOptions()));
+export const sqsClient = /* @__PURE__ */ once(() => new SQSClient(clientOptions()));

@@ -1,0 +1,175 @@
+/**
+ * Benchmark of partition registration (npm run bench:partitions). In-process fakes of S3 and Glue
+ * with the real limits and a fixed latency per call; a table of 10,000 registered partitions and 100
+ * new ones under one prefix. Compares (a) createPartitions scoped to that prefix, (b) createPartitions
+ * over the whole table, (c) the naive way (list every object, GetPartitions everything,
+ * CreatePartition one at a time); once with 1 file per partition, once with 300.
+ */
+import { CreatePartitionCommand, GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createPartitions } from '../lib/partitions/create-partitions';
+import { DiscoveryCollector } from '../lib/partitions/discovery';
+import { getPartitions, getTable } from '../lib/partitions/glue-catalog';
+import { valuesKey } from '../lib/partitions/partition-paths';
+import { discoverPartitions, scanKeys } from '../lib/partitions/s3-listing';
+import { FakeGlue } from '../test/fakes/fake-glue';
+import { FakeS3 } from '../test/fakes/fake-s3';
+import { tableDefinition } from '../test/fakes/partitioned-table';
+
+// The SDK's Node-version notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 5);
+const BUCKET = 'bench-bucket';
+const PREFIX = 'warehouse/events/';
+const LOCATION = `s3://${BUCKET}/${PREFIX}`;
+const DATABASE = 'bench_db';
+const TABLE = 'orders';
+const KEYS = ['process_date', 'shard'];
+const EXISTING_DATES = 100;
+const SHARDS = 100;
+const NEW_DATE = '2021-12-15';
+const NEW_PREFIX = `${PREFIX}process_date=${NEW_DATE}/`;
+const OPERATIONS = ['GetTable', 'ListObjectsV2', 'BatchGetPartition', 'BatchCreatePartition', 'GetPartitions', 'CreatePartition'] as const;
+
+const dates = Array.from({ length: EXISTING_DATES }, (_, i) => new Date(Date.UTC(2021, 11, 15) - (EXISTING_DATES - i) * 86_400_000).toISOString().slice(0, 10));
+const shard = (i: number) => String(i).padStart(3, '0');
+
+/** Every object of the layout, in S3 order: `_SUCCESS` then `part-NNNNN.csv` in each partition. */
+function* layoutKeys(filesPerPartition: number, withExisting: boolean): Generator<string> {
+  for (const date of [...(withExisting ? dates : []), NEW_DATE]) {
+    for (let s = 0; s < SHARDS; s++) {
+      const partition = `${PREFIX}process_date=${date}/shard=${shard(s)}/`;
+      yield `${partition}_SUCCESS`;
+      for (let f = 0; f < filesPerPartition; f++) yield `${partition}part-${String(f).padStart(5, '0')}.csv`;
+    }
+  }
+}
+
+function makeS3(filesPerPartition: number, withExisting: boolean) {
+  const client = new S3Client({ region: 'us-east-1' });
+  const fake = new FakeS3({ latencyMs: LATENCY_MS }).attach(mockClient(client));
+  fake.appendSorted(BUCKET, layoutKeys(filesPerPartition, withExisting));
+  return { client, fake };
+}
+
+function makeGlue(withExisting: boolean) {
+  const client = new GlueClient({ region: 'us-east-1' });
+  const fake = new FakeGlue({ latencyMs: LATENCY_MS }).attach(mockClient(client));
+  fake.addTable(DATABASE, tableDefinition(LOCATION, KEYS));
+  if (withExisting) {
+    fake.addPartitions(
+      DATABASE,
+      TABLE,
+      dates.flatMap((date) => Array.from({ length: SHARDS }, (_, s) => ({ values: [date, shard(s)], location: `${LOCATION}process_date=${date}/shard=${shard(s)}/` }))),
+    );
+  }
+  return { client, fake };
+}
+
+/** The naive way: list every object, read every registered partition, create the missing ones one by one. */
+async function naive(s3: S3Client, glue: GlueClient): Promise<number> {
+  await getTable(glue, DATABASE, TABLE);
+  const collector = new DiscoveryCollector(PREFIX, KEYS);
+  await scanKeys(s3, BUCKET, PREFIX, (key) => collector.addKey(key).decidedPrefix, { skip: false });
+  const registered = new Set((await getPartitions(glue, DATABASE, TABLE)).map((p) => valuesKey(p.Values ?? [])));
+  let created = 0;
+  for (const partition of collector.result(0, 'flat').partitions) {
+    if (registered.has(valuesKey(partition.values))) continue;
+    const { StorageDescriptor } = tableDefinition(LOCATION, KEYS);
+    await glue.send(
+      new CreatePartitionCommand({
+        DatabaseName: DATABASE,
+        TableName: TABLE,
+        PartitionInput: { Values: partition.values, StorageDescriptor: { ...StorageDescriptor, Location: `s3://${BUCKET}/${partition.prefix}` } },
+      }),
+    );
+    created++;
+  }
+  return created;
+}
+
+interface Row {
+  name: string;
+  calls: Record<string, number>;
+  total: number;
+  ms: number;
+  added: number;
+}
+
+async function measure(name: string, s3: FakeS3, glue: FakeGlue, run: () => Promise<number>): Promise<Row> {
+  s3.log.reset();
+  glue.log.reset();
+  const start = performance.now();
+  const added = await run();
+  const ms = performance.now() - start;
+  const calls = { ...s3.log.calls, ...glue.log.calls };
+  return { name, calls, total: s3.log.total() + glue.log.total(), ms, added };
+}
+
+const pad = (text: string | number, n: number) => String(text).padStart(n);
+
+function printTable(rows: Row[]): void {
+  const head = ['scenario'.padEnd(36), ...OPERATIONS.map((op) => pad(op, op.length)), pad('total', 6), pad('wall ms', 9), pad('added', 6)];
+  console.log(head.join(' | '));
+  console.log(head.map((h) => '-'.repeat(h.length)).join('-|-'));
+  for (const row of rows) {
+    console.log(
+      [row.name.padEnd(36), ...OPERATIONS.map((op) => pad(row.calls[op] ?? 0, op.length)), pad(row.total, 6), pad(row.ms.toFixed(0), 9), pad(row.added, 6)].join(' | '),
+    );
+  }
+}
+
+async function layout(filesPerPartition: number): Promise<boolean> {
+  console.log(`\n## ${SHARDS} new partitions of ${filesPerPartition} file(s) (+ _SUCCESS) under ${NEW_PREFIX}; ${EXISTING_DATES * SHARDS} registered; ${LATENCY_MS} ms per call`);
+  const s3 = makeS3(filesPerPartition, true);
+  const scoped = { s3Uri: `s3://${BUCKET}/${NEW_PREFIX}`, database: DATABASE, table: TABLE };
+
+  // Reference listing costs for the new prefix: the plain flat listing and the delimiter walk.
+  const reference = async (strategy: 'flat' | 'walk') =>
+    (await discoverPartitions(s3.client, { bucket: BUCKET, locationPrefix: PREFIX, scanPrefix: NEW_PREFIX, partitionKeys: KEYS, strategy })).listRequests;
+  const flat = await reference('flat');
+  const walk = await reference('walk');
+
+  const rows: Row[] = [];
+  let glue = makeGlue(true);
+  rows.push(await measure('(a) createPartitions, s3Uri = prefix', s3.fake, glue.fake, async () => (await createPartitions({ s3: s3.client, glue: glue.client }, scoped)).added));
+  glue = makeGlue(true);
+  rows.push(await measure('(b) createPartitions, whole table', s3.fake, glue.fake, async () => (await createPartitions({ s3: s3.client, glue: glue.client }, { database: DATABASE, table: TABLE })).added));
+  glue = makeGlue(true);
+  rows.push(await measure('(c) naive', s3.fake, glue.fake, () => naive(s3.client, glue.client)));
+
+  // (a) again on a table holding only the new data and no registered partition: its calls must not change.
+  const bare = makeS3(filesPerPartition, false);
+  const bareGlue = makeGlue(false);
+  const aBare = await measure('(a) on an empty table (control)', bare.fake, bareGlue.fake, async () => (await createPartitions({ s3: bare.client, glue: bareGlue.client }, scoped)).added);
+  rows.push(aBare);
+  printTable(rows);
+
+  const [a, b, c] = rows as [Row, Row, Row];
+  const k = SHARDS;
+  const minimum = 1 + Math.min(flat, walk) + Math.ceil(k / 1000) + Math.ceil(k / 100);
+  const independent = OPERATIONS.every((op) => (a.calls[op] ?? 0) === (aBare.calls[op] ?? 0));
+  const ratio = c.ms / a.ms;
+  console.log(`\nlisting the prefix: flat ${flat} requests, delimiter walk ${walk}; (a) listed with ${a.calls.ListObjectsV2 ?? 0}`);
+  console.log(`minimum for the layout = GetTable 1 + min(flat ${flat}, walk ${walk}) + BatchGetPartition ${Math.ceil(k / 1000)} + BatchCreatePartition ${Math.ceil(k / 100)} = ${minimum}`);
+  console.log(`ratios: calls (b)/(a) ${(b.total / a.total).toFixed(1)}x, (c)/(a) ${(c.total / a.total).toFixed(1)}x; wall (b)/(a) ${(b.ms / a.ms).toFixed(1)}x, (c)/(a) ${ratio.toFixed(1)}x`);
+  const targets = [
+    [`(a) makes no call that grows with the ${EXISTING_DATES * SHARDS} existing partitions (same calls as on an empty table)`, independent],
+    [`(a) calls ${a.total} within 2 of the minimum ${minimum}`, a.total <= minimum + 2],
+    [`(a) at least 20x faster than (c): ${ratio.toFixed(1)}x`, ratio >= 20],
+    [`every run added the ${k} new partitions`, rows.every((r) => r.added === k)],
+  ] as const;
+  for (const [text, met] of targets) console.log(`${met ? 'MET    ' : 'NOT MET'} ${text}`);
+  return targets.every(([, met]) => met);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results = [await layout(1), await layout(300)];
+  console.log(`\nall targets met: ${results.every(Boolean)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  if (!results.every(Boolean)) process.exitCode = 1;
+}
+
+void main();

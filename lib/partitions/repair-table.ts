@@ -1,0 +1,105 @@
+/**
+ * repairTable: registers partitions through Athena, with `MSCK REPAIR TABLE` (default) or with
+ * `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` statements built from the same S3 discovery as
+ * createPartitions. See docs/readme-partitions.md.
+ */
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PartialFailureError } from '../core/errors';
+import { addPartitionStatements, msckStatement, parseMsckResult, quoteIdentifier, unsafeValueReason } from './athena-statements';
+import { readQueryRows, startQuery, waitForQuery, type PollOptions } from './athena-query';
+import { partitionName } from './plan';
+import { discoverPartitions } from './s3-listing';
+import { formatS3Uri } from './s3-uri';
+import { resolveTableScope } from './table-scope';
+import type { RepairTableRequest, RepairTableResult } from './types';
+
+export interface RepairTableDeps {
+  athena: AthenaClient;
+  s3: S3Client;
+  glue: GlueClient;
+  remainingTimeMs: () => number;
+  /** Waits between polls (default: real timers). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_IDS_LENGTH = 1024;
+
+/** Runs MSCK REPAIR TABLE, or ALTER TABLE ADD IF NOT EXISTS statements from S3 discovery (`mode: 'add'`). */
+export async function repairTable(deps: RepairTableDeps, request: RepairTableRequest, poll: Partial<PollOptions> = {}): Promise<RepairTableResult> {
+  quoteIdentifier(request.database, 'database');
+  quoteIdentifier(request.table, 'table');
+  const pollOptions: PollOptions = { remainingTimeMs: deps.remainingTimeMs, sleep: deps.sleep, ...poll };
+  const query = { database: request.database, workGroup: request.workGroup, outputLocation: request.outputLocation };
+  return request.mode === 'add' ? addPartitions(deps, request, query, pollOptions) : msck(deps, request, query, pollOptions);
+}
+
+async function msck(
+  deps: RepairTableDeps,
+  request: RepairTableRequest,
+  query: { database: string; workGroup?: string; outputLocation?: string },
+  poll: PollOptions,
+): Promise<RepairTableResult> {
+  const id = await startQuery(deps.athena, { ...query, sql: msckStatement(request.database, request.table) });
+  const execution = await waitForQuery(deps.athena, id, poll);
+  const outcome = parseMsckResult(await readQueryRows(deps.athena, id));
+  if (outcome.notAdded.length > 0 && !request.allowNotAdded) {
+    throw new PartialFailureError(
+      `MSCK REPAIR TABLE (query ${id}) found ${outcome.notAdded.length} partitions it did not add (camelCase keys, ':' in values, keys starting with _?), e.g. ${outcome.notAdded
+        .slice(0, 3)
+        .join(', ')}; register them with createPartitions, or set allowNotAdded to accept`,
+    );
+  }
+  return { queryExecutionId: id, state: execution.Status?.State ?? 'SUCCEEDED', added: outcome.added.length, notAdded: outcome.notAdded.length };
+}
+
+async function addPartitions(
+  deps: RepairTableDeps,
+  request: RepairTableRequest,
+  query: { database: string; workGroup?: string; outputLocation?: string },
+  poll: PollOptions,
+): Promise<RepairTableResult> {
+  const scope = await resolveTableScope(deps.glue, request.database, request.table, request.s3Uri);
+  const keyNames = scope.partitionKeys.map((k) => k.name);
+  const discovery = await discoverPartitions(deps.s3, {
+    bucket: scope.location.bucket,
+    locationPrefix: scope.location.prefix,
+    scanPrefix: scope.scan.prefix,
+    partitionKeys: keyNames,
+  });
+  const partitions = discovery.partitions.map((p) => ({ values: p.values, location: formatS3Uri({ ...scope.location, prefix: p.prefix }) }));
+  // Values Athena's DDL parser could read differently are left out: createPartitions registers them safely.
+  const unsafe = partitions.filter((p) => [...p.values, p.location].some((v) => unsafeValueReason(v) !== undefined));
+  const safe = partitions.filter((p) => !unsafe.includes(p));
+  const statements = addPartitionStatements(request.database, request.table, keyNames, safe);
+  const ids: string[] = [];
+  let state = 'NOTHING_TO_ADD';
+  for (const sql of statements) {
+    const id = await startQuery(deps.athena, { ...query, sql });
+    ids.push(id);
+    state = (await waitForQuery(deps.athena, id, poll)).Status?.State ?? 'SUCCEEDED';
+  }
+  const queryExecutionId = joinIds(ids);
+  if (unsafe.length > 0 && !request.allowNotAdded) {
+    throw new PartialFailureError(
+      `${unsafe.length} partitions not added (values with a backslash or control character cannot be put in an Athena statement), e.g. ${unsafe
+        .slice(0, 3)
+        .map((p) => partitionName(keyNames, p.values))
+        .join(', ')}; register them with createPartitions, or set allowNotAdded to accept${ids.length > 0 ? ` (queries ${queryExecutionId})` : ''}`,
+    );
+  }
+  return { queryExecutionId, state, added: safe.length, notAdded: unsafe.length };
+}
+
+/** Query ids joined with commas, cut to fit a LambdaStep output value. */
+function joinIds(ids: readonly string[]): string {
+  let joined = '';
+  for (const [i, id] of ids.entries()) {
+    const next = joined === '' ? id : `${joined},${id}`;
+    const rest = ids.length - i - 1;
+    if (next.length + (rest > 0 ? 12 : 0) > MAX_IDS_LENGTH) return `${joined},+${ids.length - i} more`;
+    joined = next;
+  }
+  return joined;
+}

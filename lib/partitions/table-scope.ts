@@ -1,0 +1,32 @@
+/** A table's partition keys and Location, and the scan prefix a request asks for, validated. */
+import type { GlueClient, Table } from '@aws-sdk/client-glue';
+import { InvalidInputError } from '../core/errors';
+import { fixedScanValues } from './discovery';
+import { getTable } from './glue-catalog';
+import { formatS3Uri, isAtOrUnder, parseS3Uri, type S3Location } from './s3-uri';
+
+export interface TableScope {
+  table: Table;
+  partitionKeys: { name: string; type?: string }[];
+  location: S3Location;
+  scan: S3Location;
+  /** Values of the leading partition keys the scan prefix fixes (`s3Uri` = `.../year=2024/`: ['2024']). */
+  fixedValues: string[];
+}
+
+/** Reads the table and checks it is partitioned, has an S3 Location, and that `s3Uri` lies under it. */
+export async function resolveTableScope(glue: GlueClient, database: string, tableName: string, s3Uri?: string): Promise<TableScope> {
+  const table = await getTable(glue, database, tableName);
+  const partitionKeys = (table.PartitionKeys ?? []).map((k) => ({ name: k.Name ?? '', type: k.Type }));
+  if (partitionKeys.length === 0) throw new InvalidInputError(`table: ${database}.${tableName} has no partition keys`, ['table']);
+  const rawLocation = table.StorageDescriptor?.Location;
+  if (!rawLocation) throw new InvalidInputError(`table: ${database}.${tableName} has no StorageDescriptor.Location`, ['table']);
+  const location = parseS3Uri(rawLocation, `table ${database}.${tableName} Location`);
+  const scan = s3Uri === undefined ? location : parseS3Uri(s3Uri, 's3Uri');
+  if (!isAtOrUnder(scan, location)) {
+    throw new InvalidInputError(`s3Uri: ${formatS3Uri(scan).slice(0, 300)} is not under the table Location ${formatS3Uri(location).slice(0, 300)}`, ['s3Uri']);
+  }
+  const fixed = fixedScanValues(scan.prefix, location.prefix, partitionKeys.map((k) => k.name));
+  if (!fixed.ok) throw new InvalidInputError(`s3Uri: folder "${fixed.component.slice(0, 100)}" does not fit the partition keys: ${fixed.reason}`, ['s3Uri']);
+  return { table, partitionKeys, location, scan: { ...scan, scheme: location.scheme }, fixedValues: fixed.values };
+}

@@ -1,0 +1,105 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import './athena-env';
+import { handler as createHandler } from '../../handlers/create-partitions';
+import { handler as repairHandler } from '../../handlers/repair-table';
+import { mockClient } from 'aws-sdk-client-mock';
+import { athenaClient, glueClient, s3Client } from '../../lib/core/aws-clients';
+import { FakeAthena } from '../fakes/fake-athena';
+import { FakeGlue } from '../fakes/fake-glue';
+import { FakeS3 } from '../fakes/fake-s3';
+import { BUCKET, DATABASE, tableDefinition } from '../fakes/partitioned-table';
+import createEvent from '../../events/create-partitions.json';
+import dryRunEvent from '../../events/create-partitions-dry-run.json';
+import syncEvent from '../../events/create-partitions-sync.json';
+import repairEvent from '../../events/repair-table.json';
+import repairAddEvent from '../../events/repair-table-add.json';
+
+
+const context = { awsRequestId: 'req-1', functionName: 'fn', getRemainingTimeInMillis: () => 300_000 } as unknown as Context;
+const s3Mock = mockClient(S3Client);
+const glueMock = mockClient(GlueClient);
+const athenaMock = mockClient(AthenaClient);
+
+function world() {
+  s3Mock.reset();
+  glueMock.reset();
+  athenaMock.reset();
+  const s3 = new FakeS3().attach(s3Mock);
+  const glue = new FakeGlue().attach(glueMock);
+  const athena = new FakeAthena().attach(athenaMock);
+  glue.addTable(DATABASE, tableDefinition(`s3://${BUCKET}/warehouse/orders`, ['process_date', 'shard']));
+  s3.put(
+    BUCKET,
+    'warehouse/orders/process_date=2021-12-15/shard=0/part-0.csv',
+    'warehouse/orders/process_date=2021-12-15/shard=0/_SUCCESS',
+    'warehouse/orders/process_date=2021-12-15/shard=1/part-0.csv',
+    'warehouse/orders/process_date=2021-12-14/shard=0/part-0.csv',
+  );
+  return { s3, glue, athena };
+}
+
+describe('createPartitions handler', () => {
+  it('registers the partitions under the sample event s3Uri and returns LambdaStep outputs', async () => {
+    const w = world();
+    const out = await createHandler(createEvent, context);
+    expect(out).toMatchObject({ added: 2, alreadyRegistered: 0, moved: 0, removed: 0, skipped: 0, dryRun: false, summary: expect.any(String) });
+    expect(w.glue.partitions(DATABASE, 'orders')).toHaveLength(2);
+  });
+
+  it('coerces "true" and writes nothing on the dry-run sample', async () => {
+    const w = world();
+    const out = await createHandler(dryRunEvent, context);
+    expect(out).toMatchObject({ added: 3, dryRun: true });
+    expect(w.glue.partitions(DATABASE, 'orders')).toHaveLength(0);
+  });
+
+  it('syncs with removeMissing and updateMoved on the sync sample', async () => {
+    const w = world();
+    w.glue.addPartitions(DATABASE, 'orders', [{ values: ['2020-01-01', '0'], location: `s3://${BUCKET}/warehouse/orders/process_date=2020-01-01/shard=0/` }]);
+    const out = await createHandler(syncEvent, context);
+    expect(out).toMatchObject({ added: 3, removed: 1 });
+  });
+
+  it('refuses unknown fields and a prefix outside the Location, naming the field', async () => {
+    world();
+    await expect(createHandler({ ...createEvent, dryrun: true }, context)).rejects.toThrow(/dryrun: unexpected field/);
+    await expect(createHandler({ ...createEvent, s3Uri: 's3://data-bucket/elsewhere/' }, context)).rejects.toThrow(/^s3Uri: /);
+  });
+});
+
+describe('repairTable handler', () => {
+  it('runs MSCK with the workgroup from ATHENA_WORKGROUP on the sample event', async () => {
+    const w = world();
+    w.athena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [['Repair: Added partition to metastore orders:process_date=2021-12-15/shard=0']] });
+    const out = await repairHandler(repairEvent, context);
+    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0 });
+    expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
+  });
+
+  it('adds partitions with ALTER TABLE on the add sample, the input workgroup winning', async () => {
+    const w = world();
+    w.athena.on(/^ALTER TABLE/, { states: ['SUCCEEDED'] });
+    const out = await repairHandler(repairAddEvent, context);
+    expect(out).toMatchObject({ state: 'SUCCEEDED', added: 2, notAdded: 0 });
+    const [query] = w.athena.queries.values();
+    expect(query?.input).toMatchObject({ WorkGroup: 'primary', ResultConfiguration: { OutputLocation: 's3://athena-results-bucket/repair-table/' } });
+  });
+
+  it('refuses an unknown mode', async () => {
+    world();
+    await expect(repairHandler({ ...repairEvent, mode: 'repair' }, context)).rejects.toThrow(/mode: expected "msck" or "add"/);
+  });
+});
+
+describe('AWS clients the handlers use', () => {
+  it('retry throttling in adaptive mode with 8 attempts', async () => {
+    for (const client of [s3Client(), glueClient(), athenaClient()]) {
+      expect(await client.config.maxAttempts()).toBe(8);
+      const mode: unknown = client.config.retryMode;
+      expect(typeof mode === 'function' ? await mode() : mode).toBe('adaptive');
+    }
+  });
+});
