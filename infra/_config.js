@@ -3,6 +3,8 @@
 // through tsx). A bad file fails `sls package`/`sls deploy` with a message naming the field.
 // serverless.yml reads the values below with `${file(infra/_config.js):<name>}`; infra/index.js passes
 // the parsed config to every infra module as `ctx.config`. (index.js skips `_` files as modules.)
+/* global require, module, process, __dirname, __filename */
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, loaded by serverless variables */
 'use strict';
 
 const path = require('node:path');
@@ -14,19 +16,27 @@ const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Sta
 const STEP_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Step Status Change';
 const EXECUTION_STATUSES = ['Executing', 'Succeeded', 'Failed', 'Stopping', 'Stopped'];
 
-let cached;
-/** The parsed and validated config file (throws a ConfigurationError naming the bad field). */
-function loadConfig() {
-  if (cached) return cached;
-  const schema = require('tsx/cjs/api').require('../lib/post-processing/config.ts', __filename);
+/** Reads and validates a config file with the function's own schema (throws an error naming the bad field). */
+function parseConfigFile(file) {
+  // Under jest, ts-jest already compiles TypeScript (and tsx's loader clashes with jest's module system).
+  const schema = process.env.JEST_WORKER_ID
+    ? require('../lib/post-processing/config.ts')
+    : require('tsx/cjs/api').require('../lib/post-processing/config.ts', __filename);
+  const source = path.relative(path.join(__dirname, '..'), file);
   let raw;
   try {
-    raw = JSON.parse(fs.readFileSync(CONFIG_FILE, 'utf8'));
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`Invalid config/post-processing.json: not readable JSON (${error.message})`);
+    throw new Error(`Invalid ${source}: not readable JSON (${error.message})`);
   }
-  const config = schema.parsePostProcessingConfig(raw);
-  cached = { config, deploy: schema.deployOptions(config), trigger: schema.triggerOf };
+  const config = schema.parsePostProcessingConfig(raw, source);
+  return { config, deploy: schema.deployOptions(config), trigger: schema.triggerOf };
+}
+
+let cached;
+/** The deployed config/post-processing.json, parsed once. */
+function loadConfig() {
+  cached ??= parseConfigFile(CONFIG_FILE);
   return cached;
 }
 
@@ -102,6 +112,7 @@ function vpc() {
 
 module.exports = {
   loadConfig,
+  parseConfigFile,
   pipelineNames,
   ruleName,
   eventBridgeEvents: async ({ resolveVariable }) => eventBridgeEvents(await resolveVariable('sls:stage')),

@@ -1,6 +1,7 @@
 // IAM resource builders narrowed by the post-processing config: the routed Glue tables, their S3
 // Locations, the Athena workgroups and output locations, the configured pipelines. Any infra module
 // can use them with `ctx.config` (e.g. to limit a function to the routed tables).
+/* global module */
 'use strict';
 
 const sub = (text) => ({ 'Fn::Sub': text });

@@ -1,6 +1,8 @@
 // onPipelineExecutionStatus: its role (what the post-processing and the partition registrars it calls
 // need, on the pipelines, tables, workgroups and prefixes config/post-processing.json names) and its
 // on-failure queue. The EventBridge rules are function events in serverless.yml (infra/_config.js).
+/* global require, module */
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS, loaded by serverless variables */
 'use strict';
 
 const r = require('./_resources');
