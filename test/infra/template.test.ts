@@ -53,12 +53,16 @@ async function lock(): Promise<() => void> {
 beforeAll(async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-home-'));
+  // sls runs as on a workstation: not as a jest worker (infra/_config.js then loads TypeScript with tsx).
+  const { JEST_WORKER_ID: _worker, ...env } = process.env;
   const unlock = await lock();
   try {
     await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'dev', '--package', out], {
       cwd: ROOT,
-      env: { ...process.env, HOME: home, AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: { ...env, HOME: home, AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout?: string; message: string }) => {
+      throw new Error(`sls package failed: ${error.message}\n${error.stdout ?? ''}`);
     });
   } finally {
     unlock();
