@@ -17,6 +17,7 @@ module.exports = (ctx) => {
   const parentExecutions = sub('pipeline/*/execution/*');
   const table = { 'Fn::GetAtt': ['FanOutTable', 'Arn'] };
   const queue = { 'Fn::GetAtt': ['FanOutQueue', 'Arn'] };
+  const failedEvents = { 'Fn::GetAtt': ['FanOutFailedEventsQueue', 'Arn'] };
 
   const startChildren = {
     Effect: 'Allow',
@@ -53,7 +54,14 @@ module.exports = (ctx) => {
           Resource: [queue],
         },
       ],
-      onChildExecutionStatus: [startChildren, childExecutionAccess, callback, state],
+      // sqs:SendMessage: the on-failure destination of its asynchronous invocations.
+      onChildExecutionStatus: [
+        startChildren,
+        childExecutionAccess,
+        callback,
+        state,
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failedEvents] },
+      ],
     },
     resources: {
       FanOutDeadLetterQueue: {
@@ -68,6 +76,36 @@ module.exports = (ctx) => {
           MessageRetentionPeriod: 1209600,
           SqsManagedSseEnabled: true,
           RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['FanOutDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+      // Child status events that could not be delivered (rule dead-letter queue) or processed after
+      // the function's retries (on-failure destination): kept 14 days for a replay, never lost.
+      FanOutFailedEventsQueue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+      },
+      FanOutFailedEventsQueuePolicy: {
+        Type: 'AWS::SQS::QueuePolicy',
+        Properties: {
+          Queues: [{ Ref: 'FanOutFailedEventsQueue' }],
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 'events.amazonaws.com' },
+                Action: 'sqs:SendMessage',
+                Resource: failedEvents,
+                Condition: {
+                  ArnLike: {
+                    'aws:SourceArn': {
+                      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/sagemaker-pipeline-functions-${ctx.stage}-child-status`,
+                    },
+                  },
+                },
+              },
+            ],
+          },
         },
       },
       FanOutTable: {

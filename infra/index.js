@@ -8,6 +8,21 @@ const fs = require('node:fs');
 
 const SERVICE = 'sagemaker-pipeline-functions';
 
+// Lambda creates and deletes the network interfaces of a function in a VPC with its role. These EC2
+// actions take no resource narrower than `*` that works for every subnet (Lambda's own managed policy
+// AWSLambdaVPCAccessExecutionRole grants them on `*`): the template test allow-lists them.
+const VPC_ENI_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
+// Resource types that take a `Tags: [{Key, Value}]` list: the cost-allocation tag is added to them.
+const TAGGABLE = new Set(['AWS::IAM::Role', 'AWS::SQS::Queue', 'AWS::DynamoDB::Table', 'AWS::SNS::Topic', 'AWS::Events::Rule']);
+
 /** Loads every infra module but this one, in name order. */
 function loadModules() {
   return fs
@@ -17,8 +32,8 @@ function loadModules() {
     .map((f) => require(path.join(__dirname, f)));
 }
 
-/** The role of one function: logs on its own log group, then the module's statements. */
-function functionRole(fnName, stage, statements) {
+/** The role of one function: logs on its own log group, ENI management in a VPC, then the module's statements. */
+function functionRole(fnName, { stage, vpc }, statements) {
   const logGroup = `/aws/lambda/${SERVICE}-${stage}-${fnName}`;
   return {
     Type: 'AWS::IAM::Role',
@@ -38,6 +53,7 @@ function functionRole(fnName, stage, statements) {
                 Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
                 Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroup}:*` },
               },
+              ...(vpc ? [{ Effect: 'Allow', Action: VPC_ENI_ACTIONS, Resource: '*' }] : []),
               ...statements,
             ],
           },
@@ -50,8 +66,23 @@ function functionRole(fnName, stage, statements) {
 /** Role logical id of a function: `concat` -> `ConcatRole`. */
 const roleId = (fnName) => `${fnName[0].toUpperCase()}${fnName.slice(1)}Role`;
 
+/** Adds the cost-allocation tag to every taggable resource that does not set it. */
+function tagResources(Resources, tags) {
+  const entries = Object.entries(tags ?? {});
+  if (entries.length === 0) return;
+  for (const resource of Object.values(Resources)) {
+    if (!TAGGABLE.has(resource.Type)) continue;
+    const existing = resource.Properties.Tags ?? [];
+    const missing = entries.filter(([Key]) => !existing.some((t) => t.Key === Key)).map(([Key, Value]) => ({ Key, Value }));
+    resource.Properties.Tags = [...existing, ...missing];
+  }
+}
+
 /**
- * Builds the template's Resources. `ctx` is what every module receives: { stage }.
+ * Builds the template's Resources. `ctx` is what every module receives:
+ * `{ stage, config, vpc, tags }`: `config` is the validated config/post-processing.json (its routed
+ * tables can narrow any module's resources: see infra/_resources.js), `vpc` the VPC option or null,
+ * `tags` the cost-allocation tag as `{ key: value }`.
  * A module exports `(ctx) => ({ functions: { fnName: [statements] }, resources: { LogicalId: {...} } })`.
  */
 function build(ctx) {
@@ -59,16 +90,33 @@ function build(ctx) {
   for (const make of loadModules()) {
     const { functions = {}, resources = {} } = make(ctx);
     for (const [fnName, statements] of Object.entries(functions)) {
-      Resources[roleId(fnName)] = functionRole(fnName, ctx.stage, statements);
+      Resources[roleId(fnName)] = functionRole(fnName, ctx, statements);
     }
     Object.assign(Resources, resources);
   }
+  tagResources(Resources, ctx.tags);
   return { Resources };
+}
+
+/** The context of the deployed stage: the validated post-processing config and the stage parameters. */
+function context(stage, params = {}) {
+  const { config, deploy } = require('./_config').loadConfig();
+  const tag = deploy.costAllocationTag;
+  return {
+    stage,
+    config,
+    vpc: deploy.vpc ?? null,
+    tags: tag ? { [tag.key]: tag.value } : {},
+    childPipelines: params.childPipelines ?? '*',
+  };
 }
 
 module.exports = {
   build,
+  context,
   roleId,
   resources: async ({ resolveVariable }) =>
-    build({ stage: await resolveVariable('sls:stage'), childPipelines: await resolveVariable("param:childPipelines, '*'") }),
+    build(
+      context(await resolveVariable('sls:stage'), { childPipelines: await resolveVariable("param:childPipelines, '*'") }),
+    ),
 };

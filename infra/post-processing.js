@@ -1,0 +1,111 @@
+// onPipelineExecutionStatus: its role (what the post-processing and the partition registrars it calls
+// need, on the pipelines, tables, workgroups and prefixes config/post-processing.json names) and its
+// on-failure queue. The EventBridge rules are function events in serverless.yml (infra/_config.js).
+ 
+'use strict';
+
+const r = require('./_resources');
+
+const FUNCTION = 'onPipelineExecutionStatus';
+const QUEUE = 'PostProcessingFailedEventsQueue';
+
+// createPartitions (lib/partitions): read the table, classify, create; the options add their calls.
+const glueStrategyActions = (route) => [
+  'glue:GetTable',
+  'glue:BatchGetPartition',
+  'glue:BatchCreatePartition',
+  ...(route.glue?.removeMissing ? ['glue:GetPartitions', 'glue:BatchDeletePartition'] : []),
+  ...(route.glue?.updateMoved ? ['glue:BatchUpdatePartition'] : []),
+];
+// Athena runs MSCK REPAIR / ALTER TABLE ADD PARTITION against Glue with the caller's credentials.
+const ATHENA_GLUE_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:BatchGetPartition',
+  'glue:CreatePartition',
+  'glue:BatchCreatePartition',
+];
+const ATHENA_ACTIONS = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'];
+
+/** One statement per distinct action set, holding every table that needs it (keeps the policy small). */
+function glueStatements(routes) {
+  const byActions = new Map();
+  for (const route of routes) {
+    const actions = route.strategy === 'glue' ? glueStrategyActions(route) : ATHENA_GLUE_ACTIONS;
+    const key = actions.join(',');
+    byActions.set(key, { actions, tables: [...(byActions.get(key)?.tables ?? []), route] });
+  }
+  return [...byActions.values()].map(({ actions, tables }) => ({ Effect: 'Allow', Action: actions, Resource: r.glueTableArns(tables) }));
+}
+
+function statements(config) {
+  const routes = r.routedTables(config);
+  if (routes.length === 0) return [];
+  const athenaRoutes = routes.filter((route) => route.strategy !== 'glue');
+  const scoped = routes.some((route) => route.scope === 'outputs');
+  const unique = (xs) => [...new Set(xs)];
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['sagemaker:DescribePipelineExecution', 'sagemaker:ListPipelineExecutionSteps'],
+      Resource: r.pipelineExecutionArns(config),
+    },
+    // Jobs started by a pipeline are named pipelines-<executionId>-<step>-...
+    ...(scoped
+      ? [{ Effect: 'Allow', Action: ['sagemaker:DescribeProcessingJob'], Resource: r.arn('sagemaker', 'processing-job/pipelines-*') }]
+      : []),
+    ...glueStatements(routes),
+    ...r.s3ReadStatements(unique(routes.map((route) => route.location))),
+    ...(athenaRoutes.length > 0
+      ? [
+          {
+            Effect: 'Allow',
+            Action: ATHENA_ACTIONS,
+            Resource: unique(athenaRoutes.map((route) => route.athena?.workGroup ?? 'primary')).map(r.workGroupArn),
+          },
+          ...r.athenaOutputStatements(unique(athenaRoutes.map((route) => route.athena?.outputLocation).filter(Boolean))),
+        ]
+      : []),
+    // Lambda sends failed asynchronous invocations to the on-failure destination with this role.
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': [QUEUE, 'Arn'] } },
+  ];
+}
+
+module.exports = (ctx) => ({
+  functions: { [FUNCTION]: statements(ctx.config) },
+  resources: {
+    [QUEUE]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `sagemaker-pipeline-functions-${ctx.stage}-post-processing-failed`,
+        MessageRetentionPeriod: 1209600,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    // The EventBridge rules send what they could not deliver to the function to the same queue.
+    PostProcessingFailedEventsQueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: QUEUE }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: { 'Fn::GetAtt': [QUEUE, 'Arn'] },
+              Condition: {
+                ArnLike: {
+                  'aws:SourceArn': r.arn('events', `rule/sagemaker-pipeline-functions-${ctx.stage}-pipeline-status-*`),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,156 @@
+/**
+ * The operator's post-processing configuration (config/post-processing.json): for each pipeline, the
+ * Glue tables to update when it succeeds, and the deploy options. One schema serves the tests, the
+ * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
+ */
+import * as z from 'zod/mini';
+import { ConfigurationError } from '../core/errors';
+import { formatInputIssues } from '../lambda-step/input-errors';
+
+// CreatePipeline's name pattern: letters, digits and single or repeated hyphens, 1-256 chars.
+const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+// Glue stores names in lower case and IAM matches ARNs as written: only lower case is accepted, so
+// the policy's table ARNs are the ones Glue authorises.
+const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
+// `*`, `?` are IAM wildcards and `${` a CloudFormation Fn::Sub reference: never let a location widen
+// or rewrite the policy it is written into.
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
+const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
+const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3-63 of a-z 0-9 . -; no *, ? or $)');
+
+const GlueOptions = z.strictObject({
+  removeMissing: z.optional(z.boolean()),
+  updateMoved: z.optional(z.boolean()),
+});
+
+const AthenaOptions = z.strictObject({
+  workGroup: z.optional(text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)')),
+  outputLocation: s3Uri(),
+});
+
+export const Route = z.strictObject({
+  database: text(GLUE_NAME, 'expected a lower-case Glue database name ([a-z0-9_-])'),
+  table: text(GLUE_NAME, 'expected a lower-case Glue table name ([a-z0-9_-])'),
+  /** The table's S3 Location, as in the catalog: it scopes the IAM policy and filters the outputs. */
+  location: s3Uri(),
+  strategy: z.enum(['glue', 'athena-msck', 'athena-add'], { error: 'expected one of glue | athena-msck | athena-add' }),
+  scope: z.enum(['table', 'outputs'], { error: 'expected one of table | outputs' }),
+  trigger: z.optional(z.enum(['execution', 'step'], { error: 'expected one of execution | step' })),
+  /** Only these processing steps count (their outputs, or their success with trigger `step`). */
+  steps: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  glue: z.optional(GlueOptions),
+  athena: z.optional(AthenaOptions),
+  description: z.optional(z.string()),
+});
+export type Route = z.infer<typeof Route>;
+
+const Pipeline = z.strictObject({
+  description: z.optional(z.string()),
+  routes: z.array(Route).check(z.minLength(1, { error: 'expected at least one route' })),
+});
+
+const DeployOptions = z.strictObject({
+  vpc: z.optional(
+    z.strictObject({
+      subnetIds: z.array(text(/^subnet-[0-9a-f]+$/, 'expected a subnet id (subnet-...)')).check(z.minLength(1)),
+      securityGroupIds: z.array(text(/^sg-[0-9a-f]+$/, 'expected a security group id (sg-...)')).check(z.minLength(1)),
+    }),
+  ),
+  costAllocationTag: z.optional(
+    z.strictObject({
+      key: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^(?!aws:)/, { error: 'the aws: prefix is reserved' })),
+      value: z.string().check(z.maxLength(256)),
+    }),
+  ),
+  logRetentionInDays: z.optional(
+    z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), {
+      error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention values)`,
+    }),
+  ),
+  /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
+  maximumRetryAttempts: z.optional(z.int().check(z.gte(0), z.lte(2))),
+});
+
+export const PostProcessingConfig = z.strictObject({
+  $comment: z.optional(z.string()),
+  pipelines: z.record(z.string(), Pipeline),
+  deploy: z.optional(DeployOptions),
+});
+export type PostProcessingConfig = z.infer<typeof PostProcessingConfig>;
+
+interface Problem {
+  path: string;
+  message: string;
+}
+
+/** The rules one field's schema cannot express: they compare fields and routes. */
+function semanticProblems(config: PostProcessingConfig): Problem[] {
+  const problems: Problem[] = [];
+  const seenPipelines = new Map<string, string>();
+  for (const [name, pipeline] of Object.entries(config.pipelines)) {
+    const at = `pipelines.${name}`;
+    if (!PIPELINE_NAME.test(name)) {
+      problems.push({ path: at, message: 'expected a SageMaker pipeline name (letters, digits, hyphens)' });
+    }
+    const other = seenPipelines.get(name.toLowerCase());
+    // Pipeline ARNs are compared without case (see routing.ts): two keys would route the same events.
+    if (other !== undefined) problems.push({ path: at, message: `same pipeline as ${other} (names are compared case-insensitively)` });
+    seenPipelines.set(name.toLowerCase(), name);
+
+    const seenRoutes = new Set<string>();
+    pipeline.routes.forEach((route, i) => {
+      const r = `${at}.routes[${i}]`;
+      const key = `${route.database}.${route.table}`;
+      if (seenRoutes.has(key)) problems.push({ path: `${r}.table`, message: `${key} is routed twice for this pipeline` });
+      seenRoutes.add(key);
+      if (route.strategy === 'athena-msck' && route.scope === 'outputs') {
+        problems.push({
+          path: `${r}.scope`,
+          message: 'athena-msck always scans the whole table: use scope table, or strategy athena-add or glue to scope to outputs',
+        });
+      }
+      const athena = route.strategy !== 'glue';
+      if (athena && route.athena === undefined) {
+        problems.push({ path: `${r}.athena`, message: `required for strategy ${route.strategy} (outputLocation, workGroup)` });
+      }
+      if (athena && route.glue !== undefined) problems.push({ path: `${r}.glue`, message: `not allowed with strategy ${route.strategy}` });
+      if (!athena && route.athena !== undefined) problems.push({ path: `${r}.athena`, message: 'not allowed with strategy glue' });
+    });
+  }
+  return problems;
+}
+
+/**
+ * Validates a parsed config file. Throws a ConfigurationError whose message names every bad field
+ * (`pipelines.x.routes[0].strategy: ...`).
+ */
+export function parsePostProcessingConfig(raw: unknown, source = 'config/post-processing.json'): PostProcessingConfig {
+  const parsed = PostProcessingConfig.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
+    throw new ConfigurationError(`Invalid ${source}: ${detail}`);
+  }
+  const problems = semanticProblems(parsed.data);
+  if (problems.length > 0) {
+    throw new ConfigurationError(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The deploy options with their defaults applied. */
+export function deployOptions(config: PostProcessingConfig) {
+  return {
+    vpc: config.deploy?.vpc,
+    costAllocationTag: config.deploy?.costAllocationTag,
+    logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
+    maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
+  };
+}
+
+/** The trigger of a route, default `execution`. */
+export const triggerOf = (route: Route): 'execution' | 'step' => route.trigger ?? 'execution';

@@ -1,0 +1,26 @@
+/**
+ * The registrars port wired to the partition registration use cases (lib/partitions): the only
+ * module of the post-processing that imports them, so the rest is tested with fakes.
+ */
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { GlueClient } from '@aws-sdk/client-glue';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createPartitions } from '../partitions/create-partitions';
+import { repairTable } from '../partitions/repair-table';
+import type { Registrars } from './run-registrations';
+
+export interface RegistrarDeps {
+  s3: S3Client;
+  glue: GlueClient;
+  athena: AthenaClient;
+  /** Milliseconds left in the invocation: Athena polling stops before it runs out. */
+  remainingTimeMs: () => number;
+}
+
+/** Glue routes call createPartitions, Athena routes repairTable. */
+export function partitionRegistrars({ s3, glue, athena, remainingTimeMs }: RegistrarDeps): Registrars {
+  return {
+    glue: (request) => createPartitions({ s3, glue }, request),
+    athena: (request) => repairTable({ athena, s3, glue, remainingTimeMs }, request),
+  };
+}

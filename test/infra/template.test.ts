@@ -1,0 +1,316 @@
+/**
+ * Runs `sls package` once and checks the CloudFormation template it writes: one role per function,
+ * least privilege, the config-driven EventBridge rules, the on-failure destination, tags, retention.
+ * Every test that runs an sls command lives in this file: sls commands share .esbuild/ and must not
+ * run at once (jest runs files in parallel workers).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import configFile from '../../config/post-processing.json';
+import executionEvent from '../../events/on-pipeline-execution-status-succeeded.json';
+import stepEvent from '../../events/on-pipeline-execution-status-step-succeeded.json';
+import unroutedEvent from '../../events/on-pipeline-execution-status-unrouted-pipeline.json';
+import { deployOptions, parsePostProcessingConfig, triggerOf } from '../../lib/post-processing/config';
+
+const ROOT = path.join(__dirname, '..', '..');
+const LOCK = path.join(ROOT, '.esbuild', '.sls-package.lock');
+const config = parsePostProcessingConfig(configFile);
+const deploy = deployOptions(config);
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+let resources: Record<string, Resource>;
+let state: { service: { provider: { stackTags?: Record<string, string> } } };
+
+/** Takes an exclusive lock on .esbuild/ so that no other sls command of this checkout runs meanwhile. */
+async function lock(): Promise<() => void> {
+  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+  for (let waited = 0; ; waited += 1000) {
+    try {
+      fs.mkdirSync(LOCK);
+      return () => fs.rmSync(LOCK, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than 10 minutes belongs to a run that died.
+      if (Date.now() - fs.statSync(LOCK).mtimeMs > 600_000) fs.rmSync(LOCK, { recursive: true, force: true });
+      else if (waited > 300_000) throw new Error(`another sls command holds ${LOCK}`);
+      else await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+beforeAll(async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-home-'));
+  // sls runs as on a workstation: not as a jest worker (infra/_config.js then loads TypeScript with tsx).
+  const { JEST_WORKER_ID: _worker, ...env } = process.env;
+  const unlock = await lock();
+  try {
+    await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'dev', '--package', out], {
+      cwd: ROOT,
+      env: { ...env, HOME: home, AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout?: string; message: string }) => {
+      throw new Error(`sls package failed: ${error.message}\n${error.stdout ?? ''}`);
+    });
+  } finally {
+    unlock();
+  }
+  const template = JSON.parse(fs.readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+  state = JSON.parse(fs.readFileSync(path.join(out, 'serverless-state.json'), 'utf8'));
+}, 300_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const statementsOf = (role: Resource): Statement[] =>
+  (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+const functionName = (logicalId: string) => {
+  const base = logicalId.replace(/LambdaFunction$/, '');
+  return `${base[0]?.toLowerCase()}${base.slice(1)}`;
+};
+const roleOf = (fnLogicalId: string): Resource => {
+  const ref = resources[fnLogicalId]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
+  const role = resources[ref['Fn::GetAtt'][0]];
+  if (!role) throw new Error(`no role for ${fnLogicalId}`);
+  return role;
+};
+
+// The only actions allowed on Resource '*': the EC2 network interface calls Lambda makes for a
+// function in a VPC (no narrower resource works for them). Metrics go through EMF logs, so
+// cloudwatch:PutMetricData is not needed.
+const STAR_RESOURCE_ALLOWED = new Set([
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+]);
+
+// What onPipelineExecutionStatus calls with the shipped config (a glue route with updateMoved, an
+// athena-add and an athena-msck route, scope outputs): besides its logs.
+const POST_PROCESSING_ACTIONS = [
+  'sagemaker:DescribePipelineExecution',
+  'sagemaker:ListPipelineExecutionSteps',
+  'sagemaker:DescribeProcessingJob',
+  'glue:GetTable',
+  'glue:BatchGetPartition',
+  'glue:BatchCreatePartition',
+  'glue:BatchUpdatePartition',
+  'glue:GetDatabase',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:CreatePartition',
+  's3:ListBucket',
+  's3:GetObject',
+  's3:GetBucketLocation',
+  's3:ListBucketMultipartUploads',
+  's3:PutObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+  'athena:StartQueryExecution',
+  'athena:GetQueryExecution',
+  'athena:GetQueryResults',
+  'sqs:SendMessage',
+];
+
+describe('the packaged template', () => {
+  it('gives every function a role of its own', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(5);
+    const roles = functions.map(([id, fn]) => {
+      const ref = fn.Properties.Role as { 'Fn::GetAtt'?: [string, string] };
+      expect(ref['Fn::GetAtt']?.[1]).toBe('Arn');
+      const roleId = ref['Fn::GetAtt']?.[0] ?? '';
+      expect(resources[roleId]?.Type).toBe('AWS::IAM::Role');
+      expect(roleId).toBe(`${id.replace(/LambdaFunction$/, '')}Role`);
+      return roleId;
+    });
+    expect(new Set(roles).size).toBe(roles.length);
+    // No shared role left from the framework's defaults.
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('has no wildcard action, and Resource "*" only for the allow-listed actions', () => {
+    const policies = [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::ManagedPolicy')];
+    for (const [id, resource] of policies) {
+      const statements =
+        resource.Type === 'AWS::IAM::Role' ? statementsOf(resource) : (resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      for (const statement of statements) {
+        for (const action of actions(statement)) {
+          expect(`${id}: ${action}`).not.toMatch(/\*/);
+          const starResource = statement.Resource === '*' || (Array.isArray(statement.Resource) && statement.Resource.includes('*'));
+          if (starResource) expect(`${id}: ${action} on *`).toBe(STAR_RESOURCE_ALLOWED.has(action) ? `${id}: ${action} on *` : 'allow-listed');
+        }
+      }
+    }
+  });
+
+  it('scopes every function\'s logs to its own log group', () => {
+    for (const [id] of ofType('AWS::Lambda::Function')) {
+      const logs = statementsOf(roleOf(id)).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+      expect(logs).toHaveLength(1);
+      expect(logs[0]?.Resource).toEqual({
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/sagemaker-pipeline-functions-dev-${functionName(id)}:*`,
+      });
+    }
+  });
+
+  it('grants onPipelineExecutionStatus exactly the actions it calls', () => {
+    const granted = statementsOf(roleOf('OnPipelineExecutionStatusLambdaFunction'))
+      .flatMap(actions)
+      .filter((a) => !a.startsWith('logs:'));
+    expect(new Set(granted)).toEqual(new Set(POST_PROCESSING_ACTIONS));
+  });
+
+  it('narrows onPipelineExecutionStatus to the configured pipelines, tables and prefixes', () => {
+    const statements = statementsOf(roleOf('OnPipelineExecutionStatusLambdaFunction'));
+    const resourcesOf = (action: string) => JSON.stringify(statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource));
+    expect(resourcesOf('sagemaker:ListPipelineExecutionSteps')).toContain('pipeline/myPipeline-123/execution/*');
+    expect(resourcesOf('sagemaker:ListPipelineExecutionSteps')).toContain('pipeline/nightly-report/execution/*');
+    expect(resourcesOf('glue:BatchCreatePartition')).toContain('table/analytics/daily_features');
+    expect(resourcesOf('glue:BatchCreatePartition')).not.toContain('table/analytics/*');
+    expect(resourcesOf('athena:StartQueryExecution')).toContain('workgroup/primary');
+    expect(resourcesOf('s3:PutObject')).toContain('s3:::example-athena-results/post-processing/*');
+    // Listing is limited to the table Locations' prefixes.
+    for (const s of statements.filter((st) => actions(st).includes('s3:ListBucket'))) {
+      expect(s.Condition).toEqual({ StringLike: { 's3:prefix': expect.any(Array) } });
+    }
+  });
+});
+
+/** Replaces the Fn::Sub pseudo parameters with the sample events' account and region. */
+function resolveSubs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolveSubs);
+  if (value && typeof value === 'object') {
+    const sub = (value as Record<string, unknown>)['Fn::Sub'];
+    if (typeof sub === 'string') {
+      return sub.replace('${AWS::Partition}', 'aws').replace('${AWS::Region}', 'us-east-1').replace('${AWS::AccountId}', '111122223333');
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveSubs(v)]));
+  }
+  return value;
+}
+
+/** EventBridge matching for the pattern forms the rules use: literal lists and equals-ignore-case. */
+function matches(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([key, expected]) => {
+    const actual = event[key];
+    if (Array.isArray(expected)) {
+      return expected.some((candidate) =>
+        candidate && typeof candidate === 'object' && 'equals-ignore-case' in candidate
+          ? typeof actual === 'string' && actual.toLowerCase() === String(candidate['equals-ignore-case']).toLowerCase()
+          : candidate === actual,
+      );
+    }
+    return typeof actual === 'object' && actual !== null && matches(expected as Record<string, unknown>, actual as Record<string, unknown>);
+  });
+}
+
+const rulesTargeting = (functionLogicalId: string) =>
+  ofType('AWS::Events::Rule')
+    .map(([, r]) => r.Properties)
+    .filter((p) => JSON.stringify(p.Targets).includes(`"${functionLogicalId}"`));
+
+describe('the fan-in rule', () => {
+  it('keeps the child status events it cannot deliver, and the function what it cannot process', () => {
+    const [rule, ...others] = rulesTargeting('OnChildExecutionStatusLambdaFunction');
+    expect(others).toHaveLength(0);
+    const [target] = rule?.Targets as { DeadLetterConfig?: { Arn: unknown } }[];
+    expect(target?.DeadLetterConfig?.Arn).toEqual({ 'Fn::GetAtt': ['FanOutFailedEventsQueue', 'Arn'] });
+    const [, invokeConfig] = ofType('AWS::Lambda::EventInvokeConfig').find(([, r]) =>
+      JSON.stringify(r.Properties).includes('OnChildExecutionStatusLambdaFunction'),
+    ) ?? [undefined, undefined];
+    expect(invokeConfig?.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FanOutFailedEventsQueue', 'Arn'] } } },
+    });
+  });
+});
+
+describe('the EventBridge rules', () => {
+  const rules = () => rulesTargeting('OnPipelineExecutionStatusLambdaFunction');
+  const patternOf = (detailType: string) => {
+    const rule = rules().find((r) => (r.EventPattern as { 'detail-type': string[] })['detail-type'].includes(detailType));
+    if (!rule) throw new Error(`no rule for ${detailType}`);
+    return resolveSubs(rule.EventPattern) as Record<string, unknown>;
+  };
+  const configuredArns = (names: string[]) => names.map((n) => `arn:aws:sagemaker:us-east-1:111122223333:pipeline/${n}`).sort();
+  const patternArns = (pattern: Record<string, unknown>) =>
+    ((pattern.detail as { pipelineArn: { 'equals-ignore-case': string }[] }).pipelineArn).map((p) => p['equals-ignore-case']).sort();
+
+  it('match the execution status changes of exactly the configured pipelines', () => {
+    const pattern = patternOf('SageMaker Model Building Pipeline Execution Status Change');
+    expect(pattern.source).toEqual(['aws.sagemaker']);
+    expect(patternArns(pattern)).toEqual(configuredArns(Object.keys(config.pipelines)));
+    expect(matches(pattern, executionEvent)).toBe(true);
+    const lowerCased = { ...executionEvent, detail: { ...executionEvent.detail, pipelineArn: executionEvent.detail.pipelineArn.toLowerCase() } };
+    expect(matches(pattern, lowerCased)).toBe(true);
+    expect(matches(pattern, unroutedEvent)).toBe(false);
+    for (const status of ['Executing', 'Succeeded', 'Failed', 'Stopping', 'Stopped']) {
+      expect(matches(pattern, { ...executionEvent, detail: { ...executionEvent.detail, currentPipelineExecutionStatus: status } })).toBe(true);
+    }
+  });
+
+  it('match the succeeded steps of the pipelines with step-triggered routes only', () => {
+    const pattern = patternOf('SageMaker Model Building Pipeline Execution Step Status Change');
+    const stepPipelines = Object.entries(config.pipelines)
+      .filter(([, p]) => p.routes.some((r) => triggerOf(r) === 'step'))
+      .map(([n]) => n);
+    expect(patternArns(pattern)).toEqual(configuredArns(stepPipelines));
+    expect(matches(pattern, stepEvent)).toBe(true);
+    expect(matches(pattern, { ...stepEvent, detail: { ...stepEvent.detail, currentStepStatus: 'Executing' } })).toBe(false);
+  });
+
+  it('send what they cannot deliver to the on-failure queue', () => {
+    for (const rule of rules()) {
+      const [target] = rule.Targets as { DeadLetterConfig?: { Arn: unknown } }[];
+      expect(target?.DeadLetterConfig?.Arn).toEqual({ 'Fn::GetAtt': ['PostProcessingFailedEventsQueue', 'Arn'] });
+    }
+  });
+});
+
+describe('reliability and deploy options', () => {
+  it('retries a failed invocation a bounded number of times, then sends it to the on-failure queue', () => {
+    const config = resources.OnPipelineExecutionStatusLambdaEvConf;
+    expect(config?.Type).toBe('AWS::Lambda::EventInvokeConfig');
+    expect(config?.Properties.MaximumRetryAttempts).toBe(deploy.maximumRetryAttempts);
+    expect(config?.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['PostProcessingFailedEventsQueue', 'Arn'] } } });
+    expect(resources.PostProcessingFailedEventsQueue?.Type).toBe('AWS::SQS::Queue');
+    const send = statementsOf(roleOf('OnPipelineExecutionStatusLambdaFunction')).find((s) => actions(s).includes('sqs:SendMessage'));
+    expect(send?.Resource).toEqual({ 'Fn::GetAtt': ['PostProcessingFailedEventsQueue', 'Arn'] });
+  });
+
+  it('tags every function, role and queue with the cost-allocation tag, and the stack', () => {
+    const tag = deploy.costAllocationTag;
+    if (!tag) throw new Error('the shipped config sets a cost-allocation tag');
+    const tagged = [...ofType('AWS::Lambda::Function'), ...ofType('AWS::IAM::Role'), ...ofType('AWS::SQS::Queue')];
+    for (const [id, resource] of tagged) {
+      expect([id, resource.Properties.Tags]).toEqual([id, expect.arrayContaining([{ Key: tag.key, Value: tag.value }])]);
+    }
+    expect(state.service.provider.stackTags).toEqual({ [tag.key]: tag.value });
+  });
+
+  it('sets the configured retention on every log group', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(ofType('AWS::Lambda::Function').length);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(deploy.logRetentionInDays);
+  });
+
+  it('puts no function in a VPC when none is configured', () => {
+    expect(deploy.vpc).toBeUndefined();
+    for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+});

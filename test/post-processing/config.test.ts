@@ -1,0 +1,108 @@
+import shipped from '../../config/post-processing.json';
+import { ConfigurationError } from '../../lib/core/errors';
+import { deployOptions, parsePostProcessingConfig, type Route } from '../../lib/post-processing/config';
+
+const route = (overrides: Partial<Record<keyof Route, unknown>> = {}) => ({
+  database: 'analytics',
+  table: 'features',
+  location: 's3://bucket/features/',
+  strategy: 'glue',
+  scope: 'outputs',
+  ...overrides,
+});
+const config = (r: object = route(), extra: object = {}) => ({ pipelines: { 'my-pipeline': { routes: [r] } }, ...extra });
+
+const errorOf = (raw: unknown): string => {
+  try {
+    parsePostProcessingConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+};
+
+describe('parsePostProcessingConfig', () => {
+  it('accepts the shipped example config', () => {
+    const parsed = parsePostProcessingConfig(shipped);
+    expect(Object.keys(parsed.pipelines)).toContain('myPipeline-123');
+  });
+
+  it('applies the deploy defaults', () => {
+    expect(deployOptions(parsePostProcessingConfig(config()))).toEqual({
+      vpc: undefined,
+      costAllocationTag: undefined,
+      logRetentionInDays: 30,
+      maximumRetryAttempts: 2,
+    });
+  });
+
+  it('names the route field of an unknown strategy', () => {
+    expect(errorOf(config(route({ strategy: 'crawler' })))).toMatch(
+      /pipelines\.my-pipeline\.routes\[0\]\.strategy: expected one of glue \| athena-msck \| athena-add/,
+    );
+  });
+
+  it('names a missing field', () => {
+    const { location: _l, ...noLocation } = route();
+    expect(errorOf(config(noLocation))).toMatch(/routes\[0\]\.location: required/);
+  });
+
+  it('refuses a misspelt field instead of ignoring it', () => {
+    expect(errorOf(config(route({ glue: { removeMisssing: true } })))).toMatch(/routes\[0\]\.glue\.removeMisssing: unexpected field/);
+  });
+
+  it('refuses athena-msck scoped to outputs, naming the scope', () => {
+    const athena = { outputLocation: 's3://results/athena/' };
+    expect(errorOf(config(route({ strategy: 'athena-msck', athena })))).toMatch(/routes\[0\]\.scope: athena-msck always scans the whole table/);
+  });
+
+  it('requires the athena options for athena strategies', () => {
+    expect(errorOf(config(route({ strategy: 'athena-add' })))).toMatch(/routes\[0\]\.athena: required for strategy athena-add/);
+  });
+
+  it('refuses glue options on an athena route', () => {
+    const r = route({ strategy: 'athena-add', athena: { outputLocation: 's3://results/a/' }, glue: { removeMissing: true } });
+    expect(errorOf(config(r))).toMatch(/routes\[0\]\.glue: not allowed with strategy athena-add/);
+  });
+
+  it.each([
+    ['a wildcard', 's3://bucket/data/*'],
+    ['a CloudFormation reference', 's3://bucket/${AWS::AccountId}/'],
+    ['another scheme', 'https://bucket/data/'],
+  ])('refuses a location with %s', (_what, location) => {
+    expect(errorOf(config(route({ location })))).toMatch(/routes\[0\]\.location: expected an s3:\/\/bucket\/prefix\/ URI/);
+  });
+
+  it('refuses upper-case table names, which IAM would not match', () => {
+    expect(errorOf(config(route({ table: 'Features' })))).toMatch(/routes\[0\]\.table: expected a lower-case Glue table name/);
+  });
+
+  it('refuses the same pipeline twice under different case', () => {
+    const raw = { pipelines: { 'my-pipeline': { routes: [route()] }, 'My-Pipeline': { routes: [route({ table: 'other' })] } } };
+    expect(errorOf(raw)).toMatch(/pipelines\.My-Pipeline: same pipeline as my-pipeline/);
+  });
+
+  it('refuses an invalid pipeline name', () => {
+    expect(errorOf({ pipelines: { pipeline_2023: { routes: [route()] } } })).toMatch(/pipelines\.pipeline_2023: expected a SageMaker pipeline name/);
+  });
+
+  it('refuses a table routed twice for one pipeline', () => {
+    const raw = { pipelines: { p: { routes: [route(), route({ scope: 'table' })] } } };
+    expect(errorOf(raw)).toMatch(/pipelines\.p\.routes\[1\]\.table: analytics\.features is routed twice/);
+  });
+
+  it('names bad deploy options', () => {
+    const raw = config(route(), {
+      deploy: { logRetentionInDays: 31, maximumRetryAttempts: 5, vpc: { subnetIds: ['subnet-0abc'], securityGroupIds: ['default'] } },
+    });
+    const message = errorOf(raw);
+    expect(message).toMatch(/deploy\.logRetentionInDays: expected one of 1, 3, 5/);
+    expect(message).toMatch(/deploy\.maximumRetryAttempts/);
+    expect(message).toMatch(/deploy\.vpc\.securityGroupIds\[0\]: expected a security group id/);
+  });
+
+  it('refuses a pipeline without routes', () => {
+    expect(errorOf({ pipelines: { p: { routes: [] } } })).toMatch(/pipelines\.p\.routes: expected at least one route/);
+  });
+});
