@@ -79,7 +79,45 @@ function athenaOutputStatements(uris) {
 
 const workGroupArn = (name) => arn('athena', `workgroup/${name}`);
 
+// Athena runs MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION against Glue with the caller's rights.
+const ATHENA_GLUE_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:BatchGetPartition',
+  'glue:CreatePartition',
+  'glue:BatchCreatePartition',
+];
+
+/**
+ * A queue policy letting EventBridge rules whose names match `rulePattern` (IAM wildcards) send
+ * the events they could not deliver to the queue `queueId` (their dead-letter queue).
+ */
+function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+            Condition: { ArnLike: { 'aws:SourceArn': arn('events', `rule/${rulePattern}`) } },
+          },
+        ],
+      },
+    },
+  };
+}
+
 module.exports = {
+  ATHENA_GLUE_ACTIONS,
+  eventBridgeDeadLetterPolicy,
   arn,
   routedTables,
   pipelineNameVariants,

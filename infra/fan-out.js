@@ -4,6 +4,8 @@
 // (IAM wildcards allowed, default `*`, e.g. `child-*`), passed in ctx by index.js when set.
 'use strict';
 
+const { eventBridgeDeadLetterPolicy } = require('./_resources');
+
 const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${path}` });
 
 /** Function timeouts (seconds), shared with serverless.yml through the queue's visibility timeout rule. */
@@ -84,30 +86,10 @@ module.exports = (ctx) => {
         Type: 'AWS::SQS::Queue',
         Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
       },
-      FanOutFailedEventsQueuePolicy: {
-        Type: 'AWS::SQS::QueuePolicy',
-        Properties: {
-          Queues: [{ Ref: 'FanOutFailedEventsQueue' }],
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'events.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: failedEvents,
-                Condition: {
-                  ArnLike: {
-                    'aws:SourceArn': {
-                      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/sagemaker-pipeline-functions-${ctx.stage}-child-status`,
-                    },
-                  },
-                },
-              },
-            ],
-          },
-        },
-      },
+      FanOutFailedEventsQueuePolicy: eventBridgeDeadLetterPolicy(
+        'FanOutFailedEventsQueue',
+        `sagemaker-pipeline-functions-${ctx.stage}-child-status`,
+      ),
       FanOutTable: {
         Type: 'AWS::DynamoDB::Table',
         Properties: {

@@ -5,6 +5,8 @@
 // both by calling `partitionsInfra(ctx, { databases, dataBuckets })` (see docs/readme-partitions.md).
 'use strict';
 
+const { ATHENA_GLUE_ACTIONS } = require('./_resources');
+
 const SERVICE = 'sagemaker-pipeline-functions';
 
 const glueArn = (suffix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:glue:\${AWS::Region}:\${AWS::AccountId}:${suffix}` });
@@ -49,15 +51,7 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
         {
           // Athena runs MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION with the caller's permissions.
           Effect: 'Allow',
-          Action: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:GetPartition',
-            'glue:GetPartitions',
-            'glue:BatchGetPartition',
-            'glue:CreatePartition',
-            'glue:BatchCreatePartition',
-          ],
+          Action: ATHENA_GLUE_ACTIONS,
           Resource: glueResources(databases),
         },
         listData,

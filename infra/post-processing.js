@@ -17,23 +17,13 @@ const glueStrategyActions = (route) => [
   ...(route.glue?.removeMissing ? ['glue:GetPartitions', 'glue:BatchDeletePartition'] : []),
   ...(route.glue?.updateMoved ? ['glue:BatchUpdatePartition'] : []),
 ];
-// Athena runs MSCK REPAIR / ALTER TABLE ADD PARTITION against Glue with the caller's credentials.
-const ATHENA_GLUE_ACTIONS = [
-  'glue:GetDatabase',
-  'glue:GetTable',
-  'glue:GetPartition',
-  'glue:GetPartitions',
-  'glue:BatchGetPartition',
-  'glue:CreatePartition',
-  'glue:BatchCreatePartition',
-];
 const ATHENA_ACTIONS = ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'];
 
 /** One statement per distinct action set, holding every table that needs it (keeps the policy small). */
 function glueStatements(routes) {
   const byActions = new Map();
   for (const route of routes) {
-    const actions = route.strategy === 'glue' ? glueStrategyActions(route) : ATHENA_GLUE_ACTIONS;
+    const actions = route.strategy === 'glue' ? glueStrategyActions(route) : r.ATHENA_GLUE_ACTIONS;
     const key = actions.join(',');
     byActions.set(key, { actions, tables: [...(byActions.get(key)?.tables ?? []), route] });
   }
@@ -85,27 +75,6 @@ module.exports = (ctx) => ({
       },
     },
     // The EventBridge rules send what they could not deliver to the function to the same queue.
-    PostProcessingFailedEventsQueuePolicy: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [{ Ref: QUEUE }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: { 'Fn::GetAtt': [QUEUE, 'Arn'] },
-              Condition: {
-                ArnLike: {
-                  'aws:SourceArn': r.arn('events', `rule/sagemaker-pipeline-functions-${ctx.stage}-pipeline-status-*`),
-                },
-              },
-            },
-          ],
-        },
-      },
-    },
+    PostProcessingFailedEventsQueuePolicy: r.eventBridgeDeadLetterPolicy(QUEUE, `sagemaker-pipeline-functions-${ctx.stage}-pipeline-status-*`),
   },
 });

@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PipelineParameter } from './parameters';
+import type { ChildStart } from './plan';
 
 export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
 export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
@@ -29,14 +29,8 @@ export interface FanInHeader {
   failedChildren: string[];
 }
 
-export interface ChildRecord {
-  id: number;
-  pipeline: string;
-  pipelineName: string;
-  itemIndex: number;
-  displayName: string;
-  parameters: PipelineParameter[];
-  clientRequestToken: string;
+/** A child as the table holds it: its planned start, and what became of it. */
+export interface ChildRecord extends ChildStart {
   status: ChildStatus;
   executionArn?: string;
 }
