@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 const BUDGET_BYTES = 500 * 1000;
-const LOAD_RUNS = 7;
+const LOAD_RUNS = 11;
 const root = join(__dirname, '..');
 const packageDir = join(root, '.serverless');
 
@@ -96,7 +96,7 @@ for (const zipName of zips().sort()) {
   const file = join(work, `${fn}.js`);
   writeFileSync(file, handler.data);
   const load = medianNodeMs(['-e', `require(${JSON.stringify(file)})`], functionEnvironment(fn));
-  rows.push([fn, kb(unzipped), kb(statSync(join(packageDir, zipName)).size), `${load.toFixed(0)} ms`, `+${(load - bare).toFixed(0)} ms`]);
+  rows.push([fn, kb(unzipped), kb(statSync(join(packageDir, zipName)).size), `${load.toFixed(0)} ms`, `${load - bare >= 0 ? '+' : ''}${(load - bare).toFixed(0)} ms`]);
   if (unzipped > BUDGET_BYTES) overBudget.push(`${fn} (${kb(unzipped)})`);
 }
 
