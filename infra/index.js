@@ -108,6 +108,8 @@ function context(stage, params = {}) {
     vpc: deploy.vpc ?? null,
     tags: tag ? { [tag.key]: tag.value } : {},
     childPipelines: params.childPipelines ?? '*',
+    // createPartitions / repairTable: the databases and data buckets they may touch (default all).
+    partitionAccess: deploy.lambdaStepPartitions ?? {},
   };
 }
 

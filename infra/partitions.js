@@ -2,7 +2,7 @@
 // The table is a LambdaStep input, known only at run time: Glue access is scoped to this account's
 // catalog and the databases listed (default every database), S3 listing to the data buckets listed
 // (default every bucket; listing only, no object read). A deployment that knows its tables narrows
-// both by calling `partitionsInfra(ctx, { databases, dataBuckets })` (see docs/readme-partitions.md).
+// both with `deploy.lambdaStepPartitions: { databases, dataBuckets }` in config/post-processing.json.
 'use strict';
 
 const { ATHENA_GLUE_ACTIONS } = require('./_resources');
@@ -94,5 +94,5 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
   };
 }
 
-module.exports = (ctx) => partitionsInfra(ctx);
+module.exports = (ctx) => partitionsInfra(ctx, (ctx && ctx.partitionAccess) || {});
 module.exports.partitionsInfra = partitionsInfra;

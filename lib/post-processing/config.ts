@@ -16,6 +16,7 @@ const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
 // or rewrite the policy it is written into.
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
 const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
@@ -70,6 +71,16 @@ const DeployOptions = z.strictObject({
   logRetentionInDays: z.optional(
     z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), {
       error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention values)`,
+    }),
+  ),
+  /**
+   * What the LambdaStep partition functions (createPartitions, repairTable) may touch. Their table is
+   * a step input, so without this their roles cover every database and data bucket of the account.
+   */
+  lambdaStepPartitions: z.optional(
+    z.strictObject({
+      databases: z.array(text(GLUE_NAME, 'expected a lower-case Glue database name ([a-z0-9_-])')).check(z.minLength(1)),
+      dataBuckets: z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1)),
     }),
   ),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
@@ -149,6 +160,7 @@ export function deployOptions(config: PostProcessingConfig) {
     costAllocationTag: config.deploy?.costAllocationTag,
     logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
     maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
+    lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
   };
 }
 

@@ -1,6 +1,9 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const infra = require('../../infra/partitions.js') as {
-  (ctx: { stage: string }): { functions: Record<string, Statement[]>; resources: Record<string, { Type: string }> };
+  (ctx: { stage: string; partitionAccess?: { databases?: string[]; dataBuckets?: string[] } }): {
+    functions: Record<string, Statement[]>;
+    resources: Record<string, { Type: string }>;
+  };
   partitionsInfra(ctx: { stage: string }, options: { databases?: string[]; dataBuckets?: string[] }): { functions: Record<string, Statement[]> };
 };
 
@@ -35,6 +38,17 @@ describe('infra/partitions', () => {
     expect(text).toContain('table/sales_db/*');
     expect(text).toContain('s3:::data-bucket');
     expect(text).not.toContain('database/*');
+  });
+
+  it('takes the narrowing from deploy.lambdaStepPartitions, passed by infra/index.js', () => {
+    const { functions } = infra({ stage: 'prod', partitionAccess: { databases: ['sales_db'], dataBuckets: ['data-bucket'] } });
+    for (const fn of ['createPartitions', 'repairTable']) {
+      const text = JSON.stringify(functions[fn]);
+      expect(text).toContain('table/sales_db/*');
+      expect(text).toContain('s3:::data-bucket');
+      expect(text).not.toContain('database/*');
+      expect(text).not.toContain('s3:::*');
+    }
   });
 
   it('creates the Athena workgroup and its private results bucket', () => {

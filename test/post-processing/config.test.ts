@@ -34,7 +34,16 @@ describe('parsePostProcessingConfig', () => {
       costAllocationTag: undefined,
       logRetentionInDays: 30,
       maximumRetryAttempts: 2,
+      lambdaStepPartitions: undefined,
     });
+  });
+
+  it('takes the databases and buckets the LambdaStep partition functions may touch, and names bad ones', () => {
+    const access = { databases: ['sales_db'], dataBuckets: ['data-bucket'] };
+    expect(deployOptions(parsePostProcessingConfig(config(route(), { deploy: { lambdaStepPartitions: access } }))).lambdaStepPartitions).toEqual(access);
+    const message = errorOf(config(route(), { deploy: { lambdaStepPartitions: { databases: ['Sales'], dataBuckets: ['*'] } } }));
+    expect(message).toMatch(/deploy\.lambdaStepPartitions\.databases\[0\]: expected a lower-case Glue database name/);
+    expect(message).toMatch(/deploy\.lambdaStepPartitions\.dataBuckets\[0\]: expected an S3 bucket name/);
   });
 
   it('names the route field of an unknown strategy', () => {
