@@ -7,18 +7,19 @@ import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { FanInMessage, handleFanInMessage } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
-import { sendResumeMessage } from '../lib/fan-out/resume-queue';
+import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
 import { integer, json } from '../lib/lambda-step/inputs';
 
 const config = readEnv(
   z.object({
     FAN_OUT_TABLE: requiredVar(),
-    FAN_OUT_QUEUE_URL: requiredVar(),
+    FAN_OUT_QUEUE_NAME: requiredVar(),
     FAN_OUT_RESUME_DELAY_SECONDS: z._default(integer({ min: 0, max: 900 }), 60),
   }),
 );
 
 const parseMessage = json(FanInMessage);
+const resumeQueueUrl = queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
 
 /**
  * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them on
@@ -29,7 +30,8 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
-    scheduleResume: (parent: string) => sendResumeMessage(sqsClient(), config.FAN_OUT_QUEUE_URL, parent, config.FAN_OUT_RESUME_DELAY_SECONDS),
+    scheduleResume: async (parent: string) =>
+      sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS),
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
   const batchItemFailures: SQSBatchItemFailure[] = [];

@@ -11,7 +11,14 @@ const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Re
 /** Function timeouts (seconds), shared with serverless.yml through the queue's visibility timeout rule. */
 const CALLBACK_TIMEOUT = 120;
 
+/** The names the functions are configured with (serverless.yml, plain strings): keep them in step. */
+const names = (stage) => {
+  const base = `sagemaker-pipeline-functions-${stage}-fan-out`;
+  return { table: base, queue: base, deadLetterQueue: `${base}-dlq`, failedEvents: `${base}-failed-events` };
+};
+
 module.exports = (ctx) => {
+  const name = names(ctx.stage);
   const children = (ctx && ctx.childPipelines) || '*';
   const childPipelines = sub(`pipeline/${children}`);
   const childExecutions = sub(`pipeline/${children}/execution/*`);
@@ -52,7 +59,7 @@ module.exports = (ctx) => {
         state,
         {
           Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
           Resource: [queue],
         },
       ],
@@ -68,11 +75,12 @@ module.exports = (ctx) => {
     resources: {
       FanOutDeadLetterQueue: {
         Type: 'AWS::SQS::Queue',
-        Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+        Properties: { QueueName: name.deadLetterQueue, MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
       },
       FanOutQueue: {
         Type: 'AWS::SQS::Queue',
         Properties: {
+          QueueName: name.queue,
           // At least 6x the consumer's timeout, as Lambda's SQS event source asks.
           VisibilityTimeout: CALLBACK_TIMEOUT * 6,
           MessageRetentionPeriod: 1209600,
@@ -84,7 +92,7 @@ module.exports = (ctx) => {
       // the function's retries (on-failure destination): kept 14 days for a replay, never lost.
       FanOutFailedEventsQueue: {
         Type: 'AWS::SQS::Queue',
-        Properties: { MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
+        Properties: { QueueName: name.failedEvents, MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
       },
       FanOutFailedEventsQueuePolicy: eventBridgeDeadLetterPolicy(
         'FanOutFailedEventsQueue',
@@ -93,6 +101,7 @@ module.exports = (ctx) => {
       FanOutTable: {
         Type: 'AWS::DynamoDB::Table',
         Properties: {
+          TableName: name.table,
           BillingMode: 'PAY_PER_REQUEST',
           AttributeDefinitions: [
             { AttributeName: 'pk', AttributeType: 'S' },
@@ -111,3 +120,4 @@ module.exports = (ctx) => {
 };
 
 module.exports.CALLBACK_TIMEOUT = CALLBACK_TIMEOUT;
+module.exports.names = names;

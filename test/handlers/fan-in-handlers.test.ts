@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import callbackEvent from '../../events/fan-out-callback.json';
@@ -23,7 +23,7 @@ describe('fan-in handlers', () => {
     const endpoint = await dynamo.client.config.endpoint?.();
     process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
     process.env.FAN_OUT_TABLE = TABLE;
-    process.env.FAN_OUT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/fan-out';
+    process.env.FAN_OUT_QUEUE_NAME = 'fan-out';
     callback = (await import('../../handlers/fan-out-callback')).handler;
     onStatus = (await import('../../handlers/on-child-execution-status')).handler;
   });
@@ -37,6 +37,7 @@ describe('fan-in handlers', () => {
     sageMakerMock = mockSageMaker(fake);
     sqsMock.reset();
     sqsMock.on(SendMessageCommand).resolves({});
+    sqsMock.on(GetQueueUrlCommand, { QueueName: 'fan-out' }).resolves({ QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/fan-out' });
   });
   afterEach(() => sageMakerMock.restore());
 
