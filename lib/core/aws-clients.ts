@@ -1,6 +1,6 @@
 /**
  * The one place AWS SDK clients are created. Retries use the SDK's own strategies: adaptive mode
- * (backs off on throttling and rate-limits the client) for the data-plane clients, and for SageMaker
+ * (backs off on throttling and rate-limits the client) for Glue, S3, Athena, DynamoDB and SQS, and for SageMaker
  * the standard strategy with full-jitter exponential backoff (see sageMakerRetryStrategy). Endpoints
  * follow the SDK's standard variables, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, so a local
  * emulator can be used.
@@ -40,7 +40,7 @@ export const fullJitterBackoff =
  * SageMaker's retry strategy. The fan-out already bounds its requests with a concurrency limit, and
  * a call that backs off holds one of those slots: adaptive mode's client-side rate limiter on top
  * cut a 1,000-child fan-out under 10% throttling to 1/100 of its speed, and standard mode's 500 ms
- * throttling base to 1/5. Full jitter from 25 ms, doubling to 5 s, keeps the slots busy and still
+ * throttling base to 1/5. Full jitter from 10 ms, doubling to 5 s, keeps the slots busy and still
  * spreads retries out when throttling persists; the SDK's retry quota and max attempts still apply.
  */
 export const sageMakerRetryStrategy = (maxAttempts: number) =>
