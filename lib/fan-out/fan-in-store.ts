@@ -131,6 +131,12 @@ export class FanInStore {
     return records;
   }
 
+  /** One child record, read consistently (undefined when not recorded). */
+  async getChild(parent: string, id: number): Promise<ChildRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: childKey(id) }, ConsistentRead: true }));
+    return out.Item as ChildRecord | undefined;
+  }
+
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
   async markStarted(parent: string, child: Pick<ChildRecord, 'id' | 'displayName'>, executionArn: string): Promise<boolean> {
     await this.doc.send(

@@ -106,7 +106,12 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     maxConcurrency: header.maxConcurrency,
     onQuota: 'defer',
     onStarted: async (child, executionArn) => {
-      await deps.store.markStarted(parent, child, executionArn);
+      const moved = await deps.store.markStarted(parent, child, executionArn);
+      // The parent's Stopping message cancelled the child while this start was in flight: it could not stop it.
+      if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
+        await stopChildExecution(deps.sageMaker, executionArn);
+        return;
+      }
       // A child whose end event came before its lookup item existed (a crash, a redelivery) would never be counted.
       const status = await executionStatus(deps.sageMaker, executionArn);
       if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
@@ -183,7 +188,15 @@ export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken:
         .map((c) => limit(() => stopChildExecution(deps.sageMaker, c.executionArn ?? ''))),
     );
     let cancelled = 0;
-    for (const c of children.filter((c) => c.status === 'PENDING')) if (await deps.store.cancel(parent, c.id)) cancelled += 1;
+    for (const c of children.filter((c) => c.status === 'PENDING')) {
+      if (await deps.store.cancel(parent, c.id)) {
+        cancelled += 1;
+        continue;
+      }
+      // A concurrent start marked it STARTED after the read above: it is running, stop it too.
+      const now = await deps.store.getChild(parent, c.id);
+      if (now?.status === 'STARTED' && now.executionArn) stopped.push(await stopChildExecution(deps.sageMaker, now.executionArn));
+    }
     const header = await deps.store.get(parent);
     const token = header?.callbackToken || callbackToken;
     const reason = `parent execution stopping: stopped ${stopped.filter(Boolean).length} running children, ${cancelled} never started`;

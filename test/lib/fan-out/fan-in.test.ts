@@ -1,5 +1,5 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
@@ -129,6 +129,44 @@ describe('fan-in', () => {
     await handleFanInMessage(deps, { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' });
     await begin();
     expect(fake.executions.size).toBe(0);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  it('stops a child whose start was in flight when the Stopping message cancelled it', async () => {
+    const stopping = { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' as const };
+    const start = fake.startPipelineExecution.bind(fake);
+    let stopped = false;
+    // The parent stops while StartPipelineExecution is in flight: the child is still PENDING, so it is cancelled.
+    fake.startPipelineExecution = async (input) => {
+      if (!stopped) {
+        stopped = true;
+        await handleFanInMessage(deps, stopping);
+      }
+      return start(input);
+    };
+    await begin({ items: '["a"]' });
+    expect(fake.executions.size).toBe(1);
+    expect(fake.running().every((e) => e.status === 'Stopping')).toBe(true);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  it('stops a child that was marked started between the Stopping message reading it and cancelling it', async () => {
+    const store = deps.store;
+    const child = { id: 0, pipeline: 'child', pipelineName: 'child', itemIndex: 0, displayName: 'child-item-1', parameters: [{ Name: 'item', Value: 'a' }], clientRequestToken: 'x'.repeat(64) };
+    await store.create({ parentExecutionArn: parent, callbackToken: 'cbtoken001', total: 1, pendingCount: 1, failOnChildFailure: true, maxConcurrency: 10 });
+    await store.putChild(parent, child);
+    const running = await store.get(parent);
+    if (!running) throw new Error('no header');
+    const cancel = store.cancel.bind(store);
+    // An invocation that read the fan-out as RUNNING starts the child after the Stopping message read it
+    // as PENDING, and before it cancels it.
+    store.cancel = async (p, id) => {
+      await startPendingChildren(deps, running, { scheduleResume: false });
+      return cancel(p, id);
+    };
+    await handleFanInMessage(deps, { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' });
+    expect(fake.executions.size).toBe(1);
+    expect(fake.running().every((e) => e.status === 'Stopping')).toBe(true);
     expect(fake.failureCalls).toHaveLength(1);
   });
 
