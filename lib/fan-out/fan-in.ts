@@ -99,6 +99,9 @@ export async function resumeFanOut(deps: FanInDeps, parent: string): Promise<voi
  */
 export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
   const parent = header.parentExecutionArn;
+  // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
+  // the error only counts as a child failure, so this retry (the resume message) must send it.
+  if (header.state === 'RUNNING' && header.endedCount >= header.total) return completeFanOut(deps, header);
   const pending = (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id);
   if (pending.length === 0) return;
   const result = await startChildExecutions(deps, pending, {

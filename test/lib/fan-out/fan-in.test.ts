@@ -2,7 +2,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/parent0001';
 const TABLE = 'fan-out-test';
@@ -203,6 +203,30 @@ describe('fan-in', () => {
     expect(fake.failureCalls[0]?.FailureReason).toBe('pipelines: pipeline missing does not exist');
     await handleFanInMessage(deps, { token: 't2', pipelineExecutionArn: parent, arguments: { pipelines: 'child' } });
     expect(fake.failureCalls[1]?.FailureReason).toMatch(/^Invalid input: items: required/);
+  });
+
+  it('retries the callback when sending it failed after counting a child that ended before its start was recorded', async () => {
+    fake.options.concurrencyQuota = 10;
+    await begin({ items: '["a"]' });
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    const other = `${parent}-crash`;
+    const send = fake.sendStepSuccess.bind(fake);
+    let failures = 1;
+    fake.sendStepSuccess = async (input) => {
+      if (failures-- > 0) throw apiError('InternalFailure', 'try again', 500);
+      return send(input);
+    };
+    const message = { token: 'cbtoken002', pipelineExecutionArn: other, arguments: { pipelines: 'child', items: '["a"]', parentExecutionArn: parent } };
+    // Whatever the consumer asks for next (the message again after an error, or its resume message) must send the callback.
+    const redeliver = await handleFanInMessage(deps, message).then(
+      () => false,
+      () => true,
+    );
+    if (redeliver) await handleFanInMessage(deps, message);
+    for (const p of resumes.splice(0)) await handleFanInMessage(deps, { resumeFanOut: p });
+    expect(fake.successCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken002']);
+    expect((await deps.store.get(other))?.state).toBe('COMPLETED');
   });
 
   it('counts a child that ended before its start was recorded', async () => {
