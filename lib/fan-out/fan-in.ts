@@ -137,7 +137,8 @@ export async function recordChildEnd(deps: FanInDeps, parent: string, child: { i
   const counted = await deps.store.recordEnd(parent, child, status);
   const header = counted ?? (await deps.store.get(parent));
   if (!counted) logger.debug('child end already counted', { parent, child: child.displayName, status });
-  if (header && header.state === 'RUNNING' && header.endedCount >= header.total) await completeFanOut(deps, header);
+  // COMPLETING too: the claim itself refuses a live claim and takes over one a crashed invocation left.
+  if (header && (header.state === 'RUNNING' || header.state === 'COMPLETING') && header.endedCount >= header.total) await completeFanOut(deps, header);
 }
 
 /** The callback outputs: counts, and the failed children's display names as a JSON string when it fits 1024 characters. */

@@ -229,6 +229,22 @@ describe('fan-in', () => {
     expect((await deps.store.get(other))?.state).toBe('COMPLETED');
   });
 
+  it('takes over a completion claim abandoned by a crashed invocation once it expires', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    deps.store = new FanInStore(dynamo.doc, TABLE, () => now);
+    await begin({ items: '["a"]' });
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    // The invocation that counted the last end claimed the callback and then died before sending it.
+    await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Succeeded');
+    expect(await deps.store.claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+    // The end event, replayed after the claim's 5-minute lease.
+    now += 6 * 60_000;
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    expect(fake.successCalls).toHaveLength(1);
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+  });
+
   it('counts a child that ended before its start was recorded', async () => {
     fake.options.concurrencyQuota = 10;
     await begin({ items: '["a"]' });
