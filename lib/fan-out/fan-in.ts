@@ -76,7 +76,17 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     failOnChildFailure: input.failOnChildFailure ?? true,
     maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
   });
-  const header = await deps.store.get(parent);
+  let header = await deps.store.get(parent);
+  if (header && header.callbackToken !== callbackToken) {
+    // RetryPipelineExecution ran the CallbackStep again (same parent ARN, new token): answer the new token.
+    if (header.state === 'STOPPED') {
+      const reason = 'fan-out stopped earlier with the parent execution: its children were stopped or never started';
+      await sendStepFailure(deps.sageMaker, callbackToken, reason, callbackRequestToken(parent, callbackToken, 'failure'));
+      return;
+    }
+    await deps.store.renewCallbackToken(parent, callbackToken);
+    header = await deps.store.get(parent);
+  }
   if (header?.state !== 'RUNNING') {
     logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
     return;

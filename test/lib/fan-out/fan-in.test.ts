@@ -245,6 +245,29 @@ describe('fan-in', () => {
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
   });
 
+  it('answers the new callback token when RetryPipelineExecution re-runs a completed fan-out', async () => {
+    await begin();
+    for (const arn of arns()) await onChildExecutionEnd(deps, arn, 'Failed');
+    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001']);
+    // The retried parent execution (same ARN) runs the CallbackStep again, with a new token.
+    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
+    expect(fake.executions.size).toBe(3);
+    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001', 'cbtoken002']);
+    expect(fake.failureCalls[1]?.FailureReason).toBe('3 of 3 child executions failed or stopped: child-item-1, child-item-2, child-item-3');
+  });
+
+  it('sends the callback to the new token when RetryPipelineExecution re-runs a fan-out still running', async () => {
+    await begin();
+    const [a, b, c] = arns();
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    // Another step failed the parent meanwhile; its retry runs the CallbackStep again, with a new token.
+    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
+    await onChildExecutionEnd(deps, b ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, c ?? '', 'Succeeded');
+    expect(fake.executions.size).toBe(3);
+    expect(fake.successCalls.map((call) => call.CallbackToken)).toEqual(['cbtoken002']);
+  });
+
   it('counts a child that ended before its start was recorded', async () => {
     fake.options.concurrencyQuota = 10;
     await begin({ items: '["a"]' });
