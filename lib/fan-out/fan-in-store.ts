@@ -131,6 +131,12 @@ export class FanInStore {
     return records;
   }
 
+  /** One child record, read consistently (undefined when not recorded). */
+  async getChild(parent: string, id: number): Promise<ChildRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: childKey(id) }, ConsistentRead: true }));
+    return out.Item as ChildRecord | undefined;
+  }
+
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
   async markStarted(parent: string, child: Pick<ChildRecord, 'id' | 'displayName'>, executionArn: string): Promise<boolean> {
     await this.doc.send(
@@ -239,6 +245,28 @@ export class FanInStore {
       ),
     );
     return out !== undefined;
+  }
+
+  /**
+   * A new CallbackStep token for the same parent execution (RetryPipelineExecution ran the step again):
+   * later callbacks go to it, and a COMPLETED fan-out is reopened (RUNNING) so its outcome is sent to it.
+   */
+  async renewCallbackToken(parent: string, token: string): Promise<void> {
+    const renew = (update: string, condition: string, values: Record<string, string>) =>
+      conditional(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: fanOutKey(parent), sk: HEADER },
+            UpdateExpression: update,
+            ConditionExpression: `${condition} AND callbackToken <> :token`,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':token': token, ...values },
+          }),
+        ),
+      );
+    await renew('SET callbackToken = :token, #state = :running', '#state = :completed', { ':running': 'RUNNING', ':completed': 'COMPLETED' });
+    await renew('SET callbackToken = :token', '#state = :running', { ':running': 'RUNNING' });
   }
 
   /** Ends a claim: `to` is the final state (COMPLETED, STOPPED) or RUNNING to give the claim back after an error. */

@@ -76,7 +76,17 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     failOnChildFailure: input.failOnChildFailure ?? true,
     maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
   });
-  const header = await deps.store.get(parent);
+  let header = await deps.store.get(parent);
+  if (header && header.callbackToken !== callbackToken) {
+    // RetryPipelineExecution ran the CallbackStep again (same parent ARN, new token): answer the new token.
+    if (header.state === 'STOPPED') {
+      const reason = 'fan-out stopped earlier with the parent execution: its children were stopped or never started';
+      await sendStepFailure(deps.sageMaker, callbackToken, reason, callbackRequestToken(parent, callbackToken, 'failure'));
+      return;
+    }
+    await deps.store.renewCallbackToken(parent, callbackToken);
+    header = await deps.store.get(parent);
+  }
   if (header?.state !== 'RUNNING') {
     logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
     return;
@@ -99,6 +109,9 @@ export async function resumeFanOut(deps: FanInDeps, parent: string): Promise<voi
  */
 export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
   const parent = header.parentExecutionArn;
+  // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
+  // the error only counts as a child failure, so this retry (the resume message) must send it.
+  if (header.state === 'RUNNING' && header.endedCount >= header.total) return completeFanOut(deps, header);
   const pending = (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id);
   if (pending.length === 0) return;
   const result = await startChildExecutions(deps, pending, {
@@ -106,7 +119,12 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     maxConcurrency: header.maxConcurrency,
     onQuota: 'defer',
     onStarted: async (child, executionArn) => {
-      await deps.store.markStarted(parent, child, executionArn);
+      const moved = await deps.store.markStarted(parent, child, executionArn);
+      // The parent's Stopping message cancelled the child while this start was in flight: it could not stop it.
+      if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
+        await stopChildExecution(deps.sageMaker, executionArn);
+        return;
+      }
       // A child whose end event came before its lookup item existed (a crash, a redelivery) would never be counted.
       const status = await executionStatus(deps.sageMaker, executionArn);
       if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
@@ -129,7 +147,8 @@ export async function recordChildEnd(deps: FanInDeps, parent: string, child: { i
   const counted = await deps.store.recordEnd(parent, child, status);
   const header = counted ?? (await deps.store.get(parent));
   if (!counted) logger.debug('child end already counted', { parent, child: child.displayName, status });
-  if (header && header.state === 'RUNNING' && header.endedCount >= header.total) await completeFanOut(deps, header);
+  // COMPLETING too: the claim itself refuses a live claim and takes over one a crashed invocation left.
+  if (header && (header.state === 'RUNNING' || header.state === 'COMPLETING') && header.endedCount >= header.total) await completeFanOut(deps, header);
 }
 
 /** The callback outputs: counts, and the failed children's display names as a JSON string when it fits 1024 characters. */
@@ -183,7 +202,15 @@ export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken:
         .map((c) => limit(() => stopChildExecution(deps.sageMaker, c.executionArn ?? ''))),
     );
     let cancelled = 0;
-    for (const c of children.filter((c) => c.status === 'PENDING')) if (await deps.store.cancel(parent, c.id)) cancelled += 1;
+    for (const c of children.filter((c) => c.status === 'PENDING')) {
+      if (await deps.store.cancel(parent, c.id)) {
+        cancelled += 1;
+        continue;
+      }
+      // A concurrent start marked it STARTED after the read above: it is running, stop it too.
+      const now = await deps.store.getChild(parent, c.id);
+      if (now?.status === 'STARTED' && now.executionArn) stopped.push(await stopChildExecution(deps.sageMaker, now.executionArn));
+    }
     const header = await deps.store.get(parent);
     const token = header?.callbackToken || callbackToken;
     const reason = `parent execution stopping: stopped ${stopped.filter(Boolean).length} running children, ${cancelled} never started`;

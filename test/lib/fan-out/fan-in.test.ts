@@ -1,8 +1,8 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/parent0001';
 const TABLE = 'fan-out-test';
@@ -132,6 +132,44 @@ describe('fan-in', () => {
     expect(fake.failureCalls).toHaveLength(1);
   });
 
+  it('stops a child whose start was in flight when the Stopping message cancelled it', async () => {
+    const stopping = { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' as const };
+    const start = fake.startPipelineExecution.bind(fake);
+    let stopped = false;
+    // The parent stops while StartPipelineExecution is in flight: the child is still PENDING, so it is cancelled.
+    fake.startPipelineExecution = async (input) => {
+      if (!stopped) {
+        stopped = true;
+        await handleFanInMessage(deps, stopping);
+      }
+      return start(input);
+    };
+    await begin({ items: '["a"]' });
+    expect(fake.executions.size).toBe(1);
+    expect(fake.running().every((e) => e.status === 'Stopping')).toBe(true);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  it('stops a child that was marked started between the Stopping message reading it and cancelling it', async () => {
+    const store = deps.store;
+    const child = { id: 0, pipeline: 'child', pipelineName: 'child', itemIndex: 0, displayName: 'child-item-1', parameters: [{ Name: 'item', Value: 'a' }], clientRequestToken: 'x'.repeat(64) };
+    await store.create({ parentExecutionArn: parent, callbackToken: 'cbtoken001', total: 1, pendingCount: 1, failOnChildFailure: true, maxConcurrency: 10 });
+    await store.putChild(parent, child);
+    const running = await store.get(parent);
+    if (!running) throw new Error('no header');
+    const cancel = store.cancel.bind(store);
+    // An invocation that read the fan-out as RUNNING starts the child after the Stopping message read it
+    // as PENDING, and before it cancels it.
+    store.cancel = async (p, id) => {
+      await startPendingChildren(deps, running, { scheduleResume: false });
+      return cancel(p, id);
+    };
+    await handleFanInMessage(deps, { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' });
+    expect(fake.executions.size).toBe(1);
+    expect(fake.running().every((e) => e.status === 'Stopping')).toBe(true);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
   it('keeps quota-limited children pending and starts them as children end, never twice', async () => {
     fake.options.concurrencyQuota = 2;
     await begin({ items: '["a","b","c","d","e"]' });
@@ -165,6 +203,69 @@ describe('fan-in', () => {
     expect(fake.failureCalls[0]?.FailureReason).toBe('pipelines: pipeline missing does not exist');
     await handleFanInMessage(deps, { token: 't2', pipelineExecutionArn: parent, arguments: { pipelines: 'child' } });
     expect(fake.failureCalls[1]?.FailureReason).toMatch(/^Invalid input: items: required/);
+  });
+
+  it('retries the callback when sending it failed after counting a child that ended before its start was recorded', async () => {
+    fake.options.concurrencyQuota = 10;
+    await begin({ items: '["a"]' });
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    const other = `${parent}-crash`;
+    const send = fake.sendStepSuccess.bind(fake);
+    let failures = 1;
+    fake.sendStepSuccess = async (input) => {
+      if (failures-- > 0) throw apiError('InternalFailure', 'try again', 500);
+      return send(input);
+    };
+    const message = { token: 'cbtoken002', pipelineExecutionArn: other, arguments: { pipelines: 'child', items: '["a"]', parentExecutionArn: parent } };
+    // Whatever the consumer asks for next (the message again after an error, or its resume message) must send the callback.
+    const redeliver = await handleFanInMessage(deps, message).then(
+      () => false,
+      () => true,
+    );
+    if (redeliver) await handleFanInMessage(deps, message);
+    for (const p of resumes.splice(0)) await handleFanInMessage(deps, { resumeFanOut: p });
+    expect(fake.successCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken002']);
+    expect((await deps.store.get(other))?.state).toBe('COMPLETED');
+  });
+
+  it('takes over a completion claim abandoned by a crashed invocation once it expires', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    deps.store = new FanInStore(dynamo.doc, TABLE, () => now);
+    await begin({ items: '["a"]' });
+    const [a] = arns();
+    fake.end(a ?? '', 'Succeeded');
+    // The invocation that counted the last end claimed the callback and then died before sending it.
+    await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Succeeded');
+    expect(await deps.store.claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+    // The end event, replayed after the claim's 5-minute lease.
+    now += 6 * 60_000;
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    expect(fake.successCalls).toHaveLength(1);
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+  });
+
+  it('answers the new callback token when RetryPipelineExecution re-runs a completed fan-out', async () => {
+    await begin();
+    for (const arn of arns()) await onChildExecutionEnd(deps, arn, 'Failed');
+    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001']);
+    // The retried parent execution (same ARN) runs the CallbackStep again, with a new token.
+    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
+    expect(fake.executions.size).toBe(3);
+    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001', 'cbtoken002']);
+    expect(fake.failureCalls[1]?.FailureReason).toBe('3 of 3 child executions failed or stopped: child-item-1, child-item-2, child-item-3');
+  });
+
+  it('sends the callback to the new token when RetryPipelineExecution re-runs a fan-out still running', async () => {
+    await begin();
+    const [a, b, c] = arns();
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    // Another step failed the parent meanwhile; its retry runs the CallbackStep again, with a new token.
+    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
+    await onChildExecutionEnd(deps, b ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, c ?? '', 'Succeeded');
+    expect(fake.executions.size).toBe(3);
+    expect(fake.successCalls.map((call) => call.CallbackToken)).toEqual(['cbtoken002']);
   });
 
   it('counts a child that ended before its start was recorded', async () => {
