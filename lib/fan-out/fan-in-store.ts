@@ -39,8 +39,13 @@ const fanOutKey = (parent: string) => `FANOUT#${parent}`;
 const HEADER = 'HEADER';
 const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
 const lookupKey = (childArn: string) => `CHILD#${childArn}`;
-/** A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. */
-const CLAIM_LEASE_MS = 5 * 60_000;
+/**
+ * A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. Longer
+ * than the functions that claim can run (fanOutCallback and onChildExecutionStatus time out at 120 s),
+ * so a live claim is never taken; short enough that Lambda's asynchronous retries of the event that
+ * found the claim (about 1 and 3 minutes later) can take it over.
+ */
+export const CLAIM_LEASE_MS = 150_000;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';

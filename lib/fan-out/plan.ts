@@ -50,8 +50,10 @@ export function planChildStarts(request: FanOutRequest, runKey: string): ChildSt
     );
   }
   const names = request.pipelines.map(pipelineName);
+  // SageMaker pipeline names are case-insensitive: `Child` and `child` are one pipeline.
+  const folded = names.map((name) => name.toLowerCase());
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
+    if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
   });
   const itemParameter = request.itemParameter ?? DEFAULT_ITEM_PARAMETER;
   const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter));

@@ -1,6 +1,6 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
-import { FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { CLAIM_LEASE_MS, FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
 
@@ -238,8 +238,12 @@ describe('fan-in', () => {
     // The invocation that counted the last end claimed the callback and then died before sending it.
     await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Succeeded');
     expect(await deps.store.claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
-    // The end event, replayed after the claim's 5-minute lease.
-    now += 6 * 60_000;
+    // Within the lease the claim may still be live: the replayed end event leaves it alone.
+    now += CLAIM_LEASE_MS - 1_000;
+    await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
+    expect(fake.successCalls).toHaveLength(0);
+    // Lambda's second asynchronous retry comes about 3 minutes after the first failure: past the lease.
+    now += 60_000;
     await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
     expect(fake.successCalls).toHaveLength(1);
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');

@@ -108,6 +108,9 @@ describe('planChildStarts', () => {
   it('refuses bad pipeline identifiers, duplicates and oversized fan-outs', () => {
     expect(() => planChildStarts(input({ pipelines: 'pipe_1', items: [1], runId: 'r' }), 'r')).toThrow(/pipelines\[0\]: "pipe_1" is neither/);
     expect(() => planChildStarts(input({ pipelines: 'a,a', items: [1], runId: 'r' }), 'r')).toThrow(/pipelines\[1\]: a is listed twice/);
+    expect(() => planChildStarts(input({ pipelines: 'Child,child', items: [1], runId: 'r' }), 'r')).toThrow(
+      /pipelines\[1\]: child is listed twice/,
+    );
     const items = Array.from({ length: 600 }, (_, i) => i);
     expect(() => planChildStarts(input({ pipelines: 'a,b', items, runId: 'r' }), 'r')).toThrow(/1200 children \(at most 1000\)/);
   });
