@@ -103,6 +103,9 @@ export async function resumeFanOut(deps: FanInDeps, parent: string): Promise<voi
   await startPendingChildren(deps, header, { scheduleResume: true });
 }
 
+/** StartPipelineExecution errors no retry can fix. */
+const PERMANENT_START_ERRORS = new Set(['ValidationException', 'ResourceNotFound']);
+
 /**
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
  * (one resume chain per fan-out); the status path just uses the capacity a child's end freed.
@@ -130,14 +133,18 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
       if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
     },
   });
+  let retryable = result.pending.length;
   for (const { child, error } of result.failed) {
-    // The API refused this request: retrying cannot help, so it counts as a failed child.
-    if (errorName(error) === 'ValidationException') {
+    // The API refused this request, or its pipeline is gone: retrying cannot help (a resume message
+    // every minute until the parent's 672-hour limit), so it counts as a failed child.
+    if (PERMANENT_START_ERRORS.has(errorName(error) ?? '')) {
       logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
       await recordChildEnd(deps, parent, child, 'Failed');
+    } else {
+      logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
+      retryable += 1;
     }
   }
-  const retryable = result.pending.length + result.failed.filter((f) => errorName(f.error) !== 'ValidationException').length;
   logger.info('started pending children', { parent, started: result.started.length, stillPending: retryable });
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
 }

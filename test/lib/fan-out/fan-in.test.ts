@@ -198,6 +198,21 @@ describe('fan-in', () => {
     expect(await deps.store.get(parent)).toMatchObject({ pendingCount: 0 });
   });
 
+  it('counts pending children as failed, rather than resuming forever, when their pipeline was deleted meanwhile', async () => {
+    fake.options.concurrencyQuota = 1;
+    await begin({ items: '["a","b"]' });
+    expect(resumes).toEqual([parent]);
+    fake.pipelines.delete('child');
+    fake.options.concurrencyQuota = 10;
+    await handleFanInMessage(deps, { resumeFanOut: parent });
+    expect(resumes).toEqual([parent]);
+    expect(await deps.store.get(parent)).toMatchObject({ endedCount: 1, failed: 1 });
+    const [first] = arns();
+    fake.end(first ?? '', 'Succeeded');
+    await onChildExecutionEnd(deps, first ?? '', 'Succeeded');
+    expect(fake.failureCalls[0]?.FailureReason).toBe('1 of 2 child executions failed or stopped: child-item-2');
+  });
+
   it('fails the parent step at once for arguments no retry can fix', async () => {
     await begin({ pipelines: 'missing' });
     expect(fake.failureCalls[0]?.FailureReason).toBe('pipelines: pipeline missing does not exist');
