@@ -85,6 +85,23 @@ describe('createPartitions', () => {
     expect(t.fakeGlue.log.count('BatchUpdatePartition')).toBe(0);
   });
 
+  it('compares a registered Location as written: a value ending with a space is not trimmed away', async () => {
+    const t = partitionedTable();
+    // Hive does not escape spaces and writes Locations without a trailing slash.
+    t.fakeS3.put(BUCKET, ...files('process_date=1/shard=a ', 1), ...files('process_date=1/shard=b', 1));
+    const registered = `s3://${BUCKET}/${PREFIX}process_date=1/shard=a `;
+    t.fakeGlue.addPartitions(DATABASE, TABLE, [
+      { values: ['1', 'a '], location: registered },
+      { values: ['1', 'b '], location: `s3://${BUCKET}/${PREFIX}process_date=1/shard=b ` },
+    ]);
+
+    const result = await createPartitions(t, request({ updateMoved: true, removeMissing: true }));
+
+    expect(result).toMatchObject({ added: 1, alreadyRegistered: 1, moved: 0, removed: 1 });
+    const byValue = Object.fromEntries(t.fakeGlue.partitions(DATABASE, TABLE).map((p) => [p.Values?.[1], p.StorageDescriptor?.Location]));
+    expect(byValue).toEqual({ 'a ': registered, b: `s3://${BUCKET}/${PREFIX}process_date=1/shard=b/` });
+  });
+
   it('counts a per-entry AlreadyExistsException (a concurrent run) as already registered', async () => {
     const t = partitionedTable();
     t.fakeS3.put(BUCKET, ...files('process_date=1/shard=a', 1));
