@@ -85,6 +85,10 @@ export interface MsckOutcome {
   notAdded: string[];
 }
 
+// Entries are `table:partition` (Hive escapes ':' in partition names); older Hive writes the Repair
+// lines with the table as the statement named it (`db.table`), the other lines with the bare name.
+const partitionOf = (entry: string) => entry.slice(entry.indexOf(':') + 1);
+
 const NOT_IN_METASTORE = 'Partitions not in metastore:';
 const ADDED = 'Repair: Added partition to metastore';
 
@@ -102,9 +106,10 @@ export function parseMsckResult(rows: readonly (readonly string[])[]): MsckOutco
       if (entry) added.add(entry);
     }
   }
+  const addedPartitions = new Set([...added].map(partitionOf));
   return {
     notInMetastore: [...notInMetastore],
     added: [...added],
-    notAdded: [...notInMetastore].filter((entry) => !added.has(entry)),
+    notAdded: [...notInMetastore].filter((entry) => !addedPartitions.has(partitionOf(entry))),
   };
 }

@@ -9,6 +9,8 @@ export interface FoundPartition {
   values: string[];
   /** The partition's real key prefix in S3 (directory form), as written: never re-escaped. */
   prefix: string;
+  /** Other prefixes holding data for the same values (reported as skipped): a Location at one of them is in place. */
+  otherPrefixes?: string[];
 }
 
 export interface SkippedPath {
@@ -68,6 +70,7 @@ export class DiscoveryCollector {
     const id = valuesKey(values);
     const first = this.partitions.get(id);
     if (first) {
+      (first.otherPrefixes ??= []).push(prefix);
       this.addSkipped(prefix.slice(this.locationPrefix.length), `same partition values as ${first.prefix.slice(this.locationPrefix.length)}`);
       return;
     }

@@ -29,11 +29,15 @@ export function planPartitions<R extends RegisteredPartition>(
   for (const partition of found) {
     const entry = registered.get(valuesKey(partition.values));
     if (!entry) plan.create.push(partition);
-    else if (entry.location !== undefined && sameS3Prefix(entry.location, foundUri(partition))) plan.alreadyRegistered.push(partition);
+    else if (entry.location !== undefined && isFoundAt(entry.location, partition, foundUri)) plan.alreadyRegistered.push(partition);
     else plan.moved.push({ found: partition, registered: entry });
   }
   return plan;
 }
+
+// A partition whose values were found at several prefixes is in place when registered at any of them.
+const isFoundAt = (location: string, partition: FoundPartition, foundUri: (partition: FoundPartition) => string): boolean =>
+  [partition.prefix, ...(partition.otherPrefixes ?? [])].some((prefix) => sameS3Prefix(location, foundUri({ ...partition, prefix })));
 
 /**
  * Catalog partitions the scan should have seen (Location at or under the scanned prefix) but did

@@ -17,12 +17,18 @@ export function toDirectoryPrefix(prefix: string): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
-/** Parses `s3://bucket/prefix` (trailing slashes optional); throws an InvalidInputError naming `field`. */
-export function parseS3Uri(uri: string, field = 's3Uri'): S3Location {
-  const match = S3_URI.exec(uri.trim());
-  if (!match) throw new InvalidInputError(`${field}: expected an s3://bucket/prefix URI (got "${uri.slice(0, 200)}")`, [field]);
+function matchS3Uri(uri: string): S3Location | undefined {
+  const match = S3_URI.exec(uri);
+  if (!match) return undefined;
   const [, scheme = 's3', bucket = '', rest = ''] = match;
   return { scheme: scheme.toLowerCase(), bucket, prefix: toDirectoryPrefix(rest) };
+}
+
+/** Parses `s3://bucket/prefix` (trailing slashes optional); throws an InvalidInputError naming `field`. */
+export function parseS3Uri(uri: string, field = 's3Uri'): S3Location {
+  const location = matchS3Uri(uri.trim());
+  if (!location) throw new InvalidInputError(`${field}: expected an s3://bucket/prefix URI (got "${uri.slice(0, 200)}")`, [field]);
+  return location;
 }
 
 /** `s3://bucket/prefix/` of a location (the prefix in directory form). */
@@ -43,12 +49,10 @@ export function sameS3Prefix(a: string, b: string): boolean {
   return pa.bucket === pb.bucket && pa.prefix === pb.prefix;
 }
 
-/** Like parseS3Uri, but undefined instead of an error (for Locations read from the catalog). */
+/**
+ * Like parseS3Uri, but undefined instead of an error (for Locations read from the catalog). Not
+ * trimmed: a key may end with a space (Hive writes `k=a ` raw, without a trailing slash).
+ */
 export function tryParseS3Uri(uri: string | undefined): S3Location | undefined {
-  if (uri === undefined) return undefined;
-  try {
-    return parseS3Uri(uri);
-  } catch {
-    return undefined;
-  }
+  return uri === undefined ? undefined : matchS3Uri(uri);
 }

@@ -56,6 +56,16 @@ describe('athena-statements', () => {
     expect(outcome.notAdded).toEqual(['sales:ts=09:00']);
   });
 
+  it('matches Repair lines that name the table as the statement did (db.table), as older Hive writes them', () => {
+    // Hive 1.x: "not in metastore" entries carry the bare table name, Repair lines MsckDesc's name (`sales_db.sales`).
+    const outcome = parseMsckResult([
+      ['Partitions not in metastore:\tsales:dt=2024-01-01\tsales:ts=09%3A00'],
+      ['Repair: Added partition to metastore sales_db.sales:dt=2024-01-01'],
+    ]);
+    expect(outcome.added).toEqual(['sales_db.sales:dt=2024-01-01']);
+    expect(outcome.notAdded).toEqual(['sales:ts=09%3A00']);
+  });
+
   it('reads lines split across rows and cells', () => {
     const outcome = parseMsckResult([['Partitions not in metastore:', 'sales:Year=2024'], ['Partitions missing from filesystem:\tsales:x=1']]);
     expect(outcome.notAdded).toEqual(['sales:Year=2024']);

@@ -70,6 +70,38 @@ describe('createPartitions', () => {
     expect(await createPartitions(t, request())).toMatchObject({ alreadyRegistered: 2, moved: 0 });
   });
 
+  it('keeps a registered partition in place when its values are also found at another prefix', async () => {
+    const t = partitionedTable();
+    // Spark wrote DT=..., Hive wrote the registered lower-case folder: both hold data for the same values.
+    t.fakeS3.put(BUCKET, ...files('process_date=1/shard=a', 1), ...files('PROCESS_DATE=1/shard=a', 1));
+    const registered = `s3://${BUCKET}/${PREFIX}process_date=1/shard=a/`;
+    t.fakeGlue.addPartitions(DATABASE, TABLE, [{ values: ['1', 'a'], location: registered }]);
+
+    for (const listing of ['skip', 'flat', 'walk'] as const) {
+      const result = await createPartitions(t, request({ updateMoved: true }), { listing });
+      expect(result).toMatchObject({ added: 0, alreadyRegistered: 1, moved: 0, skipped: 1 });
+      expect(t.fakeGlue.partitions(DATABASE, TABLE)[0]?.StorageDescriptor?.Location).toBe(registered);
+    }
+    expect(t.fakeGlue.log.count('BatchUpdatePartition')).toBe(0);
+  });
+
+  it('compares a registered Location as written: a value ending with a space is not trimmed away', async () => {
+    const t = partitionedTable();
+    // Hive does not escape spaces and writes Locations without a trailing slash.
+    t.fakeS3.put(BUCKET, ...files('process_date=1/shard=a ', 1), ...files('process_date=1/shard=b', 1));
+    const registered = `s3://${BUCKET}/${PREFIX}process_date=1/shard=a `;
+    t.fakeGlue.addPartitions(DATABASE, TABLE, [
+      { values: ['1', 'a '], location: registered },
+      { values: ['1', 'b '], location: `s3://${BUCKET}/${PREFIX}process_date=1/shard=b ` },
+    ]);
+
+    const result = await createPartitions(t, request({ updateMoved: true, removeMissing: true }));
+
+    expect(result).toMatchObject({ added: 1, alreadyRegistered: 1, moved: 0, removed: 1 });
+    const byValue = Object.fromEntries(t.fakeGlue.partitions(DATABASE, TABLE).map((p) => [p.Values?.[1], p.StorageDescriptor?.Location]));
+    expect(byValue).toEqual({ 'a ': registered, b: `s3://${BUCKET}/${PREFIX}process_date=1/shard=b/` });
+  });
+
   it('counts a per-entry AlreadyExistsException (a concurrent run) as already registered', async () => {
     const t = partitionedTable();
     t.fakeS3.put(BUCKET, ...files('process_date=1/shard=a', 1));
