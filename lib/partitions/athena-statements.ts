@@ -1,7 +1,7 @@
 /**
  * Athena statement text, built so that no input can change the statement: identifiers validated
- * and quoted with backticks, values quoted with `'` doubled, and values Athena's DDL parser could
- * read differently (backslashes, control characters) refused. Plus MSCK result parsing.
+ * and quoted with backticks, values quoted with `'`, and values Athena's DDL parser (Hive's) would
+ * read differently refused: single quotes, backslashes, control characters. Plus MSCK result parsing.
  */
 import { InvalidInputError } from '../core/errors';
 
@@ -20,17 +20,20 @@ export function quoteIdentifier(name: string, field: string): string {
 
 /** Why a value cannot be put in a statement, or undefined when it can. */
 export function unsafeValueReason(value: string): string | undefined {
+  // Hive's unescapeSQLString ends the literal at a quote and starts another at the next, dropping
+  // both: 'it''s' registers "its". No quoting of `'` is portable, so such values are refused.
+  if (value.includes("'")) return "contains a single quote, which Athena DDL would drop ('it''s' reads as its)";
   if (value.includes('\\')) return 'contains a backslash, which Athena DDL reads as an escape';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a control character';
   return undefined;
 }
 
-/** Quotes a string literal: `'` doubled. Throws on values unsafeValueReason refuses. */
+/** Quotes a string literal. Throws on values unsafeValueReason refuses (a quote among them). */
 export function quoteValue(value: string): string {
   const reason = unsafeValueReason(value);
   if (reason) throw new InvalidInputError(`value "${value.slice(0, 100)}" ${reason}`);
-  return `'${value.replace(/'/g, "''")}'`;
+  return `'${value}'`;
 }
 
 export const msckStatement = (database: string, table: string): string =>

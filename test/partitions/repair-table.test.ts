@@ -91,9 +91,10 @@ describe('repairTable', () => {
     const s = setup();
     s.fakeS3.put(BUCKET, `${PREFIX}process_date=1/shard=it's/a.csv`, `${PREFIX}process_date=1/shard=b/a.csv`, `${PREFIX}process_date=1/shard=c%5C/a.csv`);
     const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add', allowNotAdded: true });
-    expect(result).toMatchObject({ state: 'SUCCEEDED', added: 2, notAdded: 1 });
+    // it's cannot be written so that Athena reads it back (Hive drops doubled quotes): not added.
+    expect(result).toMatchObject({ state: 'SUCCEEDED', added: 1, notAdded: 2 });
     expect(s.fakeAthena.statements()).toEqual([
-      "ALTER TABLE `sales_db`.`orders` ADD IF NOT EXISTS\nPARTITION (`process_date` = '1', `shard` = 'b') LOCATION 's3://data-bucket/warehouse/orders/process_date=1/shard=b/'\nPARTITION (`process_date` = '1', `shard` = 'it''s') LOCATION 's3://data-bucket/warehouse/orders/process_date=1/shard=it''s/'",
+      "ALTER TABLE `sales_db`.`orders` ADD IF NOT EXISTS\nPARTITION (`process_date` = '1', `shard` = 'b') LOCATION 's3://data-bucket/warehouse/orders/process_date=1/shard=b/'",
     ]);
   });
 
