@@ -150,19 +150,7 @@ export class FanInStore {
         Item: { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName },
       }),
     );
-    const moved = await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
-          UpdateExpression: 'SET #status = :started, executionArn = :arn',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':started': 'STARTED', ':pending': 'PENDING', ':arn': executionArn },
-        }),
-      ),
-    );
-    if (!moved) return false;
+    if (!(await this.moveChild(parent, child.id, ['PENDING'], 'STARTED', { executionArn }))) return false;
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -206,18 +194,7 @@ export class FanInStore {
       ),
     );
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
-    await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
-          UpdateExpression: 'SET #status = :end',
-          ConditionExpression: '#status IN (:started, :pending)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':end': status, ':started': 'STARTED', ':pending': 'PENDING' },
-        }),
-      ),
-    );
+    await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status);
     return out?.Attributes ? toHeader(out.Attributes) : undefined;
   }
 
@@ -292,15 +269,27 @@ export class FanInStore {
 
   /** PENDING -> CANCELLED (the parent stopped before the child could start). */
   async cancel(parent: string, id: number): Promise<boolean> {
+    return this.moveChild(parent, id, ['PENDING'], 'CANCELLED');
+  }
+
+  /** Sets a child's status to `to` only if it is one of `from` (and `executionArn` with it); true when this call moved it. */
+  private async moveChild(
+    parent: string,
+    id: number,
+    from: readonly ChildStatus[],
+    to: ChildStatus,
+    extra: { executionArn?: string } = {},
+  ): Promise<boolean> {
+    const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const out = await conditional(() =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fanOutKey(parent), sk: childKey(id) },
-          UpdateExpression: 'SET #status = :cancelled',
-          ConditionExpression: '#status = :pending',
+          UpdateExpression: extra.executionArn === undefined ? 'SET #status = :to' : 'SET #status = :to, executionArn = :arn',
+          ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':pending': 'PENDING' },
+          ExpressionAttributeValues: { ':to': to, ...fromValues, ...(extra.executionArn === undefined ? {} : { ':arn': extra.executionArn }) },
         }),
       ),
     );
