@@ -9,6 +9,7 @@ import {
   BatchUpdatePartitionCommand,
   GetPartitionsCommand,
   GetTableCommand,
+  type ErrorDetail,
   type GlueClient,
   type Partition,
   type PartitionInput,
@@ -46,6 +47,26 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Runs `run` on `items` in batches of `size`, `options.concurrency` batches at a time (default 4);
+ * every batch settles before the first failure is thrown.
+ */
+async function inBatches<T>(items: readonly T[], size: number, options: BatchOptions, run: (batch: T[]) => Promise<void>): Promise<void> {
+  const limit = pLimit(options.concurrency ?? 4);
+  await settleAll(chunks(items, size).map((batch) => limit(() => run(batch))));
+}
+
+/** A batch call's per-entry errors, by the partition values they name. */
+function entryErrors<E>(errors: readonly E[] | undefined, valuesOf: (error: E) => string[] | undefined, detailOf: (error: E) => ErrorDetail | undefined) {
+  return new Map((errors ?? []).map((e) => [valuesKey(valuesOf(e) ?? []), detailOf(e)]));
+}
+
+const toEntryError = (values: string[], detail: ErrorDetail): EntryError => ({
+  values,
+  code: detail.ErrorCode ?? 'Unknown',
+  message: detail.ErrorMessage ?? '',
+});
+
 const isNamed = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
 /** Reads a table; a missing database or table is a NotFoundError naming it. */
@@ -70,25 +91,20 @@ export async function batchGetPartitions(
   valuesList: readonly string[][],
   options: BatchOptions = {},
 ): Promise<Map<string, Partition>> {
-  const limit = pLimit(options.concurrency ?? 4);
   const sleep = options.sleep ?? defaultSleep;
   const found = new Map<string, Partition>();
-  await settleAll(
-    chunks(valuesList, BATCH_GET_MAX).map((chunk) =>
-      limit(async () => {
-        let pending: PartitionValueList[] = chunk.map((Values) => ({ Values }));
-        for (let round = 0; pending.length > 0; round++) {
-          if (round > 0) {
-            if (round > 8) throw new PartialFailureError(`Glue left ${pending.length} partitions of ${database}.${table} unprocessed after ${round} BatchGetPartition rounds`);
-            await sleep(Math.min(100 * 2 ** round, 5000));
-          }
-          const out = await glue.send(new BatchGetPartitionCommand({ DatabaseName: database, TableName: table, PartitionsToGet: pending }));
-          for (const partition of out.Partitions ?? []) found.set(valuesKey(partition.Values ?? []), partition);
-          pending = out.UnprocessedKeys ?? [];
-        }
-      }),
-    ),
-  );
+  await inBatches(valuesList, BATCH_GET_MAX, options, async (chunk) => {
+    let pending: PartitionValueList[] = chunk.map((Values) => ({ Values }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) {
+        if (round > 8) throw new PartialFailureError(`Glue left ${pending.length} partitions of ${database}.${table} unprocessed after ${round} BatchGetPartition rounds`);
+        await sleep(Math.min(100 * 2 ** round, 5000));
+      }
+      const out = await glue.send(new BatchGetPartitionCommand({ DatabaseName: database, TableName: table, PartitionsToGet: pending }));
+      for (const partition of out.Partitions ?? []) found.set(valuesKey(partition.Values ?? []), partition);
+      pending = out.UnprocessedKeys ?? [];
+    }
+  });
   return found;
 }
 
@@ -106,23 +122,18 @@ export async function batchCreatePartitions(
   inputs: readonly PartitionInput[],
   options: BatchOptions = {},
 ): Promise<CreateOutcome> {
-  const limit = pLimit(options.concurrency ?? 4);
   const outcome: CreateOutcome = { created: [], alreadyExists: [], failed: [] };
-  await settleAll(
-    chunks(inputs, BATCH_CREATE_MAX).map((chunk) =>
-      limit(async () => {
-        const out = await glue.send(new BatchCreatePartitionCommand({ DatabaseName: database, TableName: table, PartitionInputList: chunk }));
-        const errors = new Map((out.Errors ?? []).map((e) => [valuesKey(e.PartitionValues ?? []), e.ErrorDetail]));
-        for (const input of chunk) {
-          const values = input.Values ?? [];
-          const error = errors.get(valuesKey(values));
-          if (!error) outcome.created.push(values);
-          else if (error.ErrorCode === 'AlreadyExistsException') outcome.alreadyExists.push(values);
-          else outcome.failed.push({ values, code: error.ErrorCode ?? 'Unknown', message: error.ErrorMessage ?? '' });
-        }
-      }),
-    ),
-  );
+  await inBatches(inputs, BATCH_CREATE_MAX, options, async (chunk) => {
+    const out = await glue.send(new BatchCreatePartitionCommand({ DatabaseName: database, TableName: table, PartitionInputList: chunk }));
+    const errors = entryErrors(out.Errors, (e) => e.PartitionValues, (e) => e.ErrorDetail);
+    for (const input of chunk) {
+      const values = input.Values ?? [];
+      const error = errors.get(valuesKey(values));
+      if (!error) outcome.created.push(values);
+      else if (error.ErrorCode === 'AlreadyExistsException') outcome.alreadyExists.push(values);
+      else outcome.failed.push(toEntryError(values, error));
+    }
+  });
   return outcome;
 }
 
@@ -134,24 +145,19 @@ export async function batchDeletePartitions(
   valuesList: readonly string[][],
   options: BatchOptions = {},
 ): Promise<{ deleted: string[][]; failed: EntryError[] }> {
-  const limit = pLimit(options.concurrency ?? 4);
   const deleted: string[][] = [];
   const failed: EntryError[] = [];
-  await settleAll(
-    chunks(valuesList, BATCH_DELETE_MAX).map((chunk) =>
-      limit(async () => {
-        const out = await glue.send(
-          new BatchDeletePartitionCommand({ DatabaseName: database, TableName: table, PartitionsToDelete: chunk.map((Values) => ({ Values })) }),
-        );
-        const errors = new Map((out.Errors ?? []).map((e) => [valuesKey(e.PartitionValues ?? []), e.ErrorDetail]));
-        for (const values of chunk) {
-          const error = errors.get(valuesKey(values));
-          if (!error || error.ErrorCode === 'EntityNotFoundException') deleted.push(values);
-          else failed.push({ values, code: error.ErrorCode ?? 'Unknown', message: error.ErrorMessage ?? '' });
-        }
-      }),
-    ),
-  );
+  await inBatches(valuesList, BATCH_DELETE_MAX, options, async (chunk) => {
+    const out = await glue.send(
+      new BatchDeletePartitionCommand({ DatabaseName: database, TableName: table, PartitionsToDelete: chunk.map((Values) => ({ Values })) }),
+    );
+    const errors = entryErrors(out.Errors, (e) => e.PartitionValues, (e) => e.ErrorDetail);
+    for (const values of chunk) {
+      const error = errors.get(valuesKey(values));
+      if (!error || error.ErrorCode === 'EntityNotFoundException') deleted.push(values);
+      else failed.push(toEntryError(values, error));
+    }
+  });
   return { deleted, failed };
 }
 
@@ -163,29 +169,24 @@ export async function batchUpdatePartitions(
   inputs: readonly PartitionInput[],
   options: BatchOptions = {},
 ): Promise<{ updated: string[][]; failed: EntryError[] }> {
-  const limit = pLimit(options.concurrency ?? 4);
   const updated: string[][] = [];
   const failed: EntryError[] = [];
-  await settleAll(
-    chunks(inputs, BATCH_UPDATE_MAX).map((chunk) =>
-      limit(async () => {
-        const out = await glue.send(
-          new BatchUpdatePartitionCommand({
-            DatabaseName: database,
-            TableName: table,
-            Entries: chunk.map((input) => ({ PartitionValueList: input.Values, PartitionInput: input })),
-          }),
-        );
-        const errors = new Map((out.Errors ?? []).map((e) => [valuesKey(e.PartitionValueList ?? []), e.ErrorDetail]));
-        for (const input of chunk) {
-          const values = input.Values ?? [];
-          const error = errors.get(valuesKey(values));
-          if (!error) updated.push(values);
-          else failed.push({ values, code: error.ErrorCode ?? 'Unknown', message: error.ErrorMessage ?? '' });
-        }
+  await inBatches(inputs, BATCH_UPDATE_MAX, options, async (chunk) => {
+    const out = await glue.send(
+      new BatchUpdatePartitionCommand({
+        DatabaseName: database,
+        TableName: table,
+        Entries: chunk.map((input) => ({ PartitionValueList: input.Values, PartitionInput: input })),
       }),
-    ),
-  );
+    );
+    const errors = entryErrors(out.Errors, (e) => e.PartitionValueList, (e) => e.ErrorDetail);
+    for (const input of chunk) {
+      const values = input.Values ?? [];
+      const error = errors.get(valuesKey(values));
+      if (!error) updated.push(values);
+      else failed.push(toEntryError(values, error));
+    }
+  });
   return { updated, failed };
 }
 
