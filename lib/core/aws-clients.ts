@@ -57,9 +57,17 @@ const s3PathStyle = () => Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env
 export const glueClient = /* @__PURE__ */ once(() => new GlueClient(clientOptions()));
 export const athenaClient = /* @__PURE__ */ once(() => new AthenaClient(clientOptions()));
 export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
-export const sageMakerClient = /* @__PURE__ */ once(() => {
+/**
+ * The SageMaker client's settings (the fan-out benchmark builds its client from them too).
+ * `cacheMiddleware`: a fan-out sends hundreds of calls per invocation, and without it the SDK rebuilds
+ * and sorts the middleware stack on every send, a quarter of its CPU per call here (0.22 ms down to
+ * 0.16 ms). Safe because nothing in this project changes a client's middleware after creating it.
+ */
+export function sageMakerClientConfig() {
   const { maxAttempts } = clientOptions();
-  return new SageMakerClient({ maxAttempts, retryStrategy: sageMakerRetryStrategy(maxAttempts) });
-});
+  return { maxAttempts, retryStrategy: sageMakerRetryStrategy(maxAttempts), cacheMiddleware: true };
+}
+
+export const sageMakerClient = /* @__PURE__ */ once(() => new SageMakerClient(sageMakerClientConfig()));
 export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient(clientOptions()));
 export const sqsClient = /* @__PURE__ */ once(() => new SQSClient(clientOptions()));

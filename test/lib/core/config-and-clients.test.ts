@@ -1,12 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetTableCommand } from '@aws-sdk/client-glue';
+import { SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod/mini';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { clientOptions, fullJitterBackoff, glueClient, sageMakerClient } from '../../../lib/core/aws-clients';
+import { clientOptions, fullJitterBackoff, glueClient, sageMakerClient, sageMakerClientConfig } from '../../../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../../../lib/core/config';
 import { ConfigurationError } from '../../../lib/core/errors';
 import { findExecutionArn, isPipelineExecutionArn } from '../../../lib/core/middleware';
+import { FakeSageMaker } from '../../fakes/fake-sagemaker';
+import { fakeSageMakerRequestHandler } from '../../fakes/fake-sagemaker-http';
 
 describe('readEnv', () => {
   const schema = z.object({ TABLE_NAME: requiredVar(), MODE: z._default(z.enum(['a', 'b']), 'a') });
@@ -55,6 +58,29 @@ describe('aws clients', () => {
     const strategy = sageMakerClient().config.retryStrategy;
     expect(await strategy()).toBeInstanceOf(ConfiguredRetryStrategy);
     expect(await sageMakerClient().config.maxAttempts()).toBe(8);
+  });
+
+  it('resolve the SageMaker middleware stack once per command class, and still send each command its own input', async () => {
+    const fake = new FakeSageMaker();
+    fake.addPipeline('child');
+    const client = new SageMakerClient({
+      ...sageMakerClientConfig(),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      requestHandler: fakeSageMakerRequestHandler(fake),
+    });
+    const resolve = jest.spyOn(StartPipelineExecutionCommand.prototype, 'resolveMiddleware');
+    try {
+      const start = (n: number) =>
+        client.send(new StartPipelineExecutionCommand({ PipelineName: 'child', PipelineExecutionDisplayName: `child-item-${n}`, ClientRequestToken: `${n}`.repeat(32) }));
+      const arns = [await start(1), await start(2), await start(1)].map((o) => o.PipelineExecutionArn);
+      expect(resolve).toHaveBeenCalledTimes(1);
+      expect(arns[0]).toBe(arns[2]);
+      expect(arns[1]).not.toBe(arns[0]);
+      expect([...fake.executions.values()].map((e) => e.displayName)).toEqual(['child-item-1', 'child-item-2']);
+    } finally {
+      resolve.mockRestore();
+    }
   });
 
   it('draw each backoff between 0 and base * 2^(attempt-1), capped', () => {
