@@ -2,10 +2,11 @@
  * Fan-out benchmark: 1,000 children against a fake StartPipelineExecution with a fixed latency and 10%
  * throttling, through a real SageMakerClient (the retry configuration the functions ship), so throttled
  * calls are retried by the SDK's own strategy and backoff. Prints wall time against the ideal
- * (items / concurrency x latency), and the duplicate and lost starts.
+ * (items / concurrency x latency), and the duplicate and lost starts: a cold first run, then the
+ * median of RUNS (default 9) warm runs, which the 1.2x target is judged on.
  */
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { clientOptions, sageMakerRetryStrategy, SAGEMAKER_RETRY_BASE_MS, SAGEMAKER_RETRY_CAP_MS } from '../lib/core/aws-clients';
+import { clientOptions, sageMakerClientConfig, SAGEMAKER_RETRY_BASE_MS, SAGEMAKER_RETRY_CAP_MS } from '../lib/core/aws-clients';
 import { planChildStarts } from '../lib/fan-out/plan';
 import { startChildExecutions } from '../lib/fan-out/start-children';
 import { FakeSageMaker } from '../test/fakes/fake-sagemaker';
@@ -21,11 +22,10 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
 async function run(label: string, retry: 'shipped' | 'standard' | 'adaptive') {
   const fake = new FakeSageMaker({ concurrencyQuota: 1_000_000, latencyMs: LATENCY_MS, throttleRate: THROTTLE });
   fake.addPipeline('child', ['item']);
-  const { maxAttempts } = clientOptions();
+  const shipped = sageMakerClientConfig();
   const sageMaker = new SageMakerClient({
-    maxAttempts,
-    // 'shipped' is the strategy lib/core/aws-clients.ts gives the functions' SageMaker client.
-    ...(retry === 'shipped' ? { retryStrategy: sageMakerRetryStrategy(maxAttempts) } : { retryMode: retry }),
+    // 'shipped' is the configuration lib/core/aws-clients.ts gives the functions' SageMaker client.
+    ...(retry === 'shipped' ? shipped : { maxAttempts: shipped.maxAttempts, retryMode: retry }),
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
     requestHandler: fakeSageMakerRequestHandler(fake),
@@ -45,6 +45,7 @@ async function run(label: string, retry: 'shipped' | 'standard' | 'adaptive') {
     wallMs: Math.round(wall),
     idealMs: Math.round(ideal),
     ratio: Number((wall / ideal).toFixed(2)),
+    floor: Number(((fake.startCalls + fake.throttled) / ITEMS).toFixed(2)),
     calls: fake.startCalls + fake.throttled,
     throttled: fake.throttled,
     started: result.started.length,
@@ -54,21 +55,35 @@ async function run(label: string, retry: 'shipped' | 'standard' | 'adaptive') {
   };
 }
 
+const RUNS = Number(process.env.RUNS ?? 9);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+
 async function main() {
   console.log(`fan-out benchmark: ${ITEMS} items, ${LATENCY_MS} ms latency, ${THROTTLE * 100}% throttled, concurrency ${CONCURRENCY}`);
   const { maxAttempts } = clientOptions();
-  const rows = [
-    await run(`shipped (full jitter ${SAGEMAKER_RETRY_BASE_MS} ms..${SAGEMAKER_RETRY_CAP_MS} ms, ${maxAttempts} attempts)`, 'shipped'),
-    await run(`SDK standard mode, ${maxAttempts} attempts (for comparison)`, 'standard'),
-  ];
+  const shipped = `shipped (full jitter ${SAGEMAKER_RETRY_BASE_MS} ms..${SAGEMAKER_RETRY_CAP_MS} ms, ${maxAttempts} attempts)`;
+  // The first run in a process also pays for compiling the SDK's code paths: reported, not judged.
+  const cold = await run(`${shipped}, cold (first run)`, 'shipped');
+  const warm = [];
+  for (let i = 1; i <= RUNS; i++) warm.push(await run(`${shipped}, run ${i}`, 'shipped'));
+  const rows = [cold, ...warm, await run(`SDK standard mode, ${maxAttempts} attempts (for comparison)`, 'standard')];
   if (process.env.BENCH_ADAPTIVE) rows.push(await run(`SDK adaptive mode, ${maxAttempts} attempts (slow: ~100x)`, 'adaptive'));
   console.table(rows);
-  const best = rows[0];
-  if (!best) return;
+  const ratios = warm.map((r) => r.ratio);
+  const ratio = median(ratios);
+  const floor = median(warm.map((r) => r.calls / ITEMS));
+  const duplicates = [cold, ...warm].reduce((n, r) => n + r.duplicates, 0);
+  const lost = [cold, ...warm].reduce((n, r) => n + r.lost, 0);
   // The floor: every throttled attempt costs a full round trip in a slot, on top of the ideal.
-  const floor = best.calls / ITEMS;
-  console.log(`floor from the throttled attempts alone: ${floor.toFixed(2)}x the ideal (${best.calls} calls for ${ITEMS} starts)`);
-  console.log(`ratio ${best.ratio}x (target <= 1.2x): ${best.ratio <= 1.2 ? 'met' : 'NOT met'}; duplicates ${best.duplicates}, lost ${best.lost} (target 0, 0): ${best.duplicates === 0 && best.lost === 0 ? 'met' : 'NOT met'}`);
+  console.log(`floor from the throttled attempts alone: ${floor.toFixed(2)}x the ideal (median calls / items)`);
+  console.log(
+    `shipped: median ${ratio}x over ${RUNS} runs (range ${Math.min(...ratios)}-${Math.max(...ratios)}x; cold first run ${cold.ratio}x), ` +
+      `target <= 1.2x: ${ratio <= 1.2 ? 'met' : 'NOT met'}; duplicates ${duplicates}, lost ${lost} over all shipped runs (target 0, 0): ${duplicates === 0 && lost === 0 ? 'met' : 'NOT met'}`,
+  );
 }
 
 void main();

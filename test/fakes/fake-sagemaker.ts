@@ -23,6 +23,7 @@ import {
   type StopPipelineExecutionCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
+import { fixedLatency } from './aws-error';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -95,7 +96,7 @@ export class FakeSageMaker {
   }
 
   private async call(): Promise<void> {
-    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    if (this.options.latencyMs) await fixedLatency(this.options.latencyMs);
     if ((this.options.random ?? Math.random)() < (this.options.throttleRate ?? 0)) {
       this.throttled += 1;
       throw apiError('ThrottlingException', 'Rate exceeded');
