@@ -1,5 +1,6 @@
-// Fan-out / fan-in of child pipelines: IAM of startChildPipelines, fanOutCallback and
-// onChildExecutionStatus, the callback queue (with its dead-letter queue) and the state table.
+// Fan-out / fan-in of child pipelines: IAM of startChildPipelines, fanOutCallback,
+// onChildExecutionStatus and sweepFanOuts, the callback queue (with its dead-letter queue) and the
+// state table (with its index of fan-outs by state, which the sweep queries).
 // Child pipelines are narrowed by the `childPipelines` stage parameter: a pipeline-name pattern
 // (IAM wildcards allowed, default `*`, e.g. `child-*`), passed in ctx by index.js when set.
 'use strict';
@@ -10,6 +11,9 @@ const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Re
 
 /** Function timeouts (seconds), shared with serverless.yml through the queue's visibility timeout rule. */
 const CALLBACK_TIMEOUT = 120;
+
+/** The table's index of fan-out headers by state and creation time (child and lookup items have no `state`). */
+const STATE_INDEX = 'by-state';
 
 /** The names the functions are configured with (serverless.yml, plain strings): keep them in step. */
 const names = (stage) => {
@@ -43,6 +47,7 @@ module.exports = (ctx) => {
     Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
     Resource: [table],
   };
+  const stateIndex = { 'Fn::Sub': `\${FanOutTable.Arn}/index/${STATE_INDEX}` };
   const childExecutionAccess = {
     Effect: 'Allow',
     Action: ['sagemaker:DescribePipelineExecution', 'sagemaker:StopPipelineExecution'],
@@ -71,6 +76,9 @@ module.exports = (ctx) => {
         state,
         { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [failedEvents] },
       ],
+      // The backstop for child end events that never arrived: reads children's status, records ends,
+      // starts pending children, completes the callback; lists running fan-outs through the index.
+      sweepFanOuts: [startChildren, childExecutionAccess, callback, state, { Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [stateIndex] }],
     },
     resources: {
       FanOutDeadLetterQueue: {
@@ -106,10 +114,24 @@ module.exports = (ctx) => {
           AttributeDefinitions: [
             { AttributeName: 'pk', AttributeType: 'S' },
             { AttributeName: 'sk', AttributeType: 'S' },
+            { AttributeName: 'state', AttributeType: 'S' },
+            { AttributeName: 'createdAt', AttributeType: 'S' },
           ],
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          // Only the headers carry `state` and `createdAt`: the index holds one small entry per fan-out,
+          // written when its state changes (KEYS_ONLY: counter updates do not touch it).
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: STATE_INDEX,
+              KeySchema: [
+                { AttributeName: 'state', KeyType: 'HASH' },
+                { AttributeName: 'createdAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
           ],
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
@@ -121,3 +143,4 @@ module.exports = (ctx) => {
 
 module.exports.CALLBACK_TIMEOUT = CALLBACK_TIMEOUT;
 module.exports.names = names;
+module.exports.STATE_INDEX = STATE_INDEX;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs through `sls invoke local`, the way a newcomer would, every sample event of the functions that
-# need no AWS, and the sample events of the others that end before any AWS call (events the
-# post-processing ignores); fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
+# need no AWS, the sample events of the others that end before any AWS call (events the
+# post-processing ignores), and the sweep against a local DynamoDB; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
@@ -13,7 +13,8 @@ functions=("$@")
 invoke() {
   local fn=$1 file=$2 out
   out=$(npx sls invoke local -f "$fn" --path "$file" 2>&1) || { echo "FAILED: $fn $file"; echo "$out"; exit 1; }
-  echo "ok: $fn $file -> $(echo "$out" | grep -v '^npm' | tr -d ' \n' | cut -c1-120)"
+  last_output=$(echo "$out" | grep -v '^npm' | tr -d ' \n')
+  echo "ok: $fn $file -> $(echo "$last_output" | cut -c1-120)"
 }
 
 for fn in "${functions[@]}"; do
@@ -29,4 +30,16 @@ if [ $# -eq 0 ]; then
   export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-executing.json
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-unrouted-pipeline.json
+
+  # The sweep against a local DynamoDB holding an empty fan-out table: it must list no fan-out.
+  table_log=$(mktemp)
+  node --import tsx scripts/local-fan-out-table.ts > "$table_log" 2>&1 &
+  table_pid=$!
+  trap 'kill $table_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do grep -q '^AWS_ENDPOINT_URL_DYNAMODB=' "$table_log" && break; sleep 0.2; done
+  endpoint=$(sed -n 's/^AWS_ENDPOINT_URL_DYNAMODB=//p' "$table_log")
+  [ -n "$endpoint" ] || { echo "FAILED: local fan-out table"; cat "$table_log"; exit 1; }
+  AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+    invoke sweepFanOuts events/sweep-fan-outs.json
+  echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts listed fan-outs in an empty table"; exit 1; }
 fi

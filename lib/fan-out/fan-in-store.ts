@@ -3,6 +3,7 @@
  * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state;
  * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
  * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
+ * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,13 +36,16 @@ export interface ChildRecord extends ChildStart {
   executionArn?: string;
 }
 
-const fanOutKey = (parent: string) => `FANOUT#${parent}`;
+const FANOUT = 'FANOUT#';
+const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
+/** infra/fan-out.js declares it (STATE_INDEX). */
+export const STATE_INDEX = 'by-state';
 const HEADER = 'HEADER';
 const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
 const lookupKey = (childArn: string) => `CHILD#${childArn}`;
 /**
  * A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. Longer
- * than the functions that claim can run (fanOutCallback and onChildExecutionStatus time out at 120 s),
+ * than the functions that claim can run (fanOutCallback, onChildExecutionStatus and sweepFanOuts time out at 120 s),
  * so a live claim is never taken; short enough that Lambda's asynchronous retries of the event that
  * found the claim (about 1 and 3 minutes later) can take it over.
  */
@@ -134,6 +138,31 @@ export class FanInStore {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return records;
+  }
+
+  /**
+   * The parent execution ARNs of the RUNNING fan-outs created before `createdBefore` (an ISO time),
+   * oldest first, from the state index (eventually consistent: the caller re-reads each header).
+   */
+  async *runningFanOuts(createdBefore: string): AsyncGenerator<string> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: STATE_INDEX,
+          KeyConditionExpression: '#state = :running AND createdAt < :before',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':before': createdBefore },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk ?? '');
+        if (pk.startsWith(FANOUT)) yield pk.slice(FANOUT.length);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
   }
 
   /** One child record, read consistently (undefined when not recorded). */

@@ -149,13 +149,14 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
 }
 
-/** Counts a child's end once and, when it was the last, sends the callback (exactly once). */
-export async function recordChildEnd(deps: FanInDeps, parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<void> {
+/** Counts a child's end once and, when it was the last, sends the callback (exactly once). True when this call counted it. */
+export async function recordChildEnd(deps: FanInDeps, parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<boolean> {
   const counted = await deps.store.recordEnd(parent, child, status);
   const header = counted ?? (await deps.store.get(parent));
   if (!counted) logger.debug('child end already counted', { parent, child: child.displayName, status });
   // COMPLETING too: the claim itself refuses a live claim and takes over one a crashed invocation left.
   if (header && (header.state === 'RUNNING' || header.state === 'COMPLETING') && header.endedCount >= header.total) await completeFanOut(deps, header);
+  return counted !== undefined;
 }
 
 /** The callback outputs: counts, and the failed children's display names as a JSON string when it fits 1024 characters. */

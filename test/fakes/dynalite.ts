@@ -16,7 +16,7 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on a free port and creates the fan-out table with the key schema the template declares. */
+/** Starts dynalite on a free port and creates the fan-out table with the keys and index the template declares. */
 export async function startDynalite(tableName: string): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -28,11 +28,13 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
   });
   const table = fanOutInfra({ stage: 'test' }).resources.FanOutTable;
   if (!table) throw new Error('infra/fan-out.js defines no FanOutTable');
-  const { KeySchema, AttributeDefinitions } = table.Properties as Pick<
+  const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.Properties as Pick<
     ConstructorParameters<typeof CreateTableCommand>[0],
-    'KeySchema' | 'AttributeDefinitions'
+    'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'
   >;
-  await client.send(new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
+  await client.send(
+    new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' }),
+  );
   return {
     client,
     doc: DynamoDBDocumentClient.from(client),

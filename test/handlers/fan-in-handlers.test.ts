@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import callbackEvent from '../../events/fan-out-callback.json';
 import stoppingEvent from '../../events/fan-out-callback-stopping.json';
 import statusEvent from '../../events/on-child-execution-status.json';
+import sweepEvent from '../../events/sweep-fan-outs.json';
 import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
 
@@ -17,6 +18,7 @@ describe('fan-in handlers', () => {
   const sqsMock = mockClient(SQSClient);
   let callback: (event: SQSEvent, context: Context) => Promise<unknown>;
   let onStatus: (event: unknown, context: Context) => Promise<unknown>;
+  let sweep: (event: unknown, context: Context) => Promise<unknown>;
 
   beforeAll(async () => {
     dynamo = await startDynalite(TABLE);
@@ -24,8 +26,10 @@ describe('fan-in handlers', () => {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
     process.env.FAN_OUT_TABLE = TABLE;
     process.env.FAN_OUT_QUEUE_NAME = 'fan-out';
+    process.env.FAN_OUT_SWEEP_MIN_AGE_MINUTES = '0';
     callback = (await import('../../handlers/fan-out-callback')).handler;
     onStatus = (await import('../../handlers/on-child-execution-status')).handler;
+    sweep = (await import('../../handlers/sweep-fan-outs')).handler;
   });
   afterAll(async () => {
     sqsMock.restore();
@@ -53,6 +57,20 @@ describe('fan-in handlers', () => {
     }
     expect(fake.successCalls).toHaveLength(1);
     expect(fake.successCalls[0]?.CallbackToken).toBe('A1b2C3d4E5');
+  });
+
+  it('sweeps with the sample scheduled event: children whose end events were lost are counted, the step completes', async () => {
+    const [record] = callbackEvent.Records;
+    if (!record) throw new Error('sample event has no record');
+    const body = { ...(JSON.parse(record.body) as Record<string, unknown>), pipelineExecutionArn: 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent-pipeline/execution/sweep0001' };
+    await callback({ Records: [{ ...record, body: JSON.stringify(body) }] } as SQSEvent, context);
+    const executions = [...fake.executions.values()];
+    expect(executions).toHaveLength(2);
+    for (const e of executions) fake.end(e.arn, 'Succeeded');
+
+    const result = await sweep(sweepEvent, { ...context, functionName: 'sweepFanOuts' } as Context);
+    expect(result).toMatchObject({ childrenChecked: 2, endsRecovered: 2, failed: [], unfinished: false });
+    expect(fake.successCalls).toHaveLength(1);
   });
 
   it('ignores the sample status event of an execution that is not a fan-out child', async () => {

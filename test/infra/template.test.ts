@@ -240,6 +240,20 @@ describe('the fan-in rule', () => {
   });
 });
 
+describe('the fan-in sweep', () => {
+  it('runs on a schedule, and lists fan-outs only through the state index the table declares', () => {
+    const [rule, ...others] = rulesTargeting('SweepFanOutsLambdaFunction');
+    expect(others).toHaveLength(0);
+    expect(rule?.ScheduleExpression).toBe('rate(15 minutes)');
+    const table = resources.FanOutTable?.Properties as { GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[] }[] };
+    expect(table.GlobalSecondaryIndexes.map((i) => [i.IndexName, i.KeySchema])).toEqual([
+      ['by-state', [{ AttributeName: 'state', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }]],
+    ]);
+    const queries = statementsOf(roleOf('SweepFanOutsLambdaFunction')).filter((s) => actions(s).includes('dynamodb:Query'));
+    expect(queries.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': ['FanOutTable', 'Arn'] }], [{ 'Fn::Sub': '${FanOutTable.Arn}/index/by-state' }]]);
+  });
+});
+
 describe('the EventBridge rules', () => {
   const rules = () => rulesTargeting('OnPipelineExecutionStatusLambdaFunction');
   const patternOf = (detailType: string) => {

@@ -1,0 +1,132 @@
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { sweepFanOuts } from '../../../lib/fan-out/sweep';
+import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
+import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+
+const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/sweep';
+const TABLE = 'fan-out-sweep';
+const MINUTE = 60_000;
+
+describe('fan-out sweep (lost child end events)', () => {
+  let dynamo: LocalDynamo;
+  let fake: FakeSageMaker;
+  let mock: SageMakerMock;
+  let deps: FanInDeps;
+
+  // A table per test: the sweep lists every running fan-out of its table.
+  beforeEach(async () => {
+    dynamo = await startDynalite(TABLE);
+    fake = new FakeSageMaker({ concurrencyQuota: 20 });
+    fake.addPipeline('child', ['item']);
+    mock = mockSageMaker(fake);
+    deps = { sageMaker: new SageMakerClient({}), store: new FanInStore(dynamo.doc, TABLE), remainingTimeMs: () => 60_000 };
+  });
+  afterEach(async () => {
+    mock.restore();
+    await dynamo.close();
+  });
+
+  const begin = (parent: string, items = '["a","b","c"]') =>
+    handleFanInMessage(deps, { token: `token-${parent.slice(-4)}`, pipelineExecutionArn: parent, arguments: { pipelines: 'child', items } });
+  // Each test has its own fake: its executions are the children of the fan-outs it began.
+  const executions = () => [...fake.executions.values()];
+  const sweep = (minAgeMs = 0) => sweepFanOuts(deps, { minAgeMs });
+
+  it('records the ends no event delivered, completes the callback once, and late events change nothing', async () => {
+    const parent = `${PARENT}-0001`;
+    await begin(parent);
+    const [first, second, third] = executions();
+    if (!first || !second || !third) throw new Error('expected 3 children');
+    fake.end(first.arn, 'Succeeded');
+    await onChildExecutionEnd(deps, first.arn, 'Succeeded');
+    // The other two end, and their events are lost.
+    fake.end(second.arn, 'Succeeded');
+    fake.end(third.arn, 'Succeeded');
+
+    expect(await sweep()).toEqual({ fanOuts: 1, childrenChecked: 2, endsRecovered: 2, failed: [], unfinished: false });
+    expect(fake.successCalls).toHaveLength(1);
+    expect(fake.successCalls[0]?.OutputParameters).toEqual(expect.arrayContaining([{ Name: 'succeeded', Value: '3' }]));
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+
+    // The events arrive after all, and the next sweep runs: nothing counted or sent twice.
+    await onChildExecutionEnd(deps, second.arn, 'Succeeded');
+    await onChildExecutionEnd(deps, third.arn, 'Succeeded');
+    expect(await sweep()).toMatchObject({ fanOuts: 0, endsRecovered: 0 });
+    expect(fake.successCalls).toHaveLength(1);
+    expect((await deps.store.get(parent))?.endedCount).toBe(3);
+  });
+
+  it('leaves running children and fan-outs younger than the minimum age alone', async () => {
+    const parent = `${PARENT}-0002`;
+    await begin(parent);
+    const [first] = executions();
+    if (!first) throw new Error('expected a child');
+    fake.end(first.arn, 'Failed');
+
+    expect(await sweep(15 * MINUTE)).toMatchObject({ fanOuts: 0, childrenChecked: 0 });
+    const later = await sweepFanOuts(deps, { minAgeMs: 15 * MINUTE, now: () => Date.now() + 16 * MINUTE });
+    expect(later).toMatchObject({ fanOuts: 1, childrenChecked: 3, endsRecovered: 1 });
+    const header = await deps.store.get(parent);
+    expect(header).toMatchObject({ state: 'RUNNING', endedCount: 1, failed: 1 });
+    expect(fake.successCalls).toHaveLength(0);
+    expect(fake.failureCalls).toHaveLength(0);
+  });
+
+  it('starts a child waiting for quota with the capacity a recovered end frees', async () => {
+    fake = new FakeSageMaker({ concurrencyQuota: 2 });
+    fake.addPipeline('child', ['item']);
+    mock.restore();
+    mock = mockSageMaker(fake);
+    const parent = `${PARENT}-0003`;
+    await begin(parent);
+    expect(fake.executions.size).toBe(2);
+    const [first] = executions();
+    if (!first) throw new Error('expected a child');
+    fake.end(first.arn, 'Succeeded');
+
+    expect(await sweep()).toMatchObject({ endsRecovered: 1 });
+    expect(fake.executions.size).toBe(3);
+    expect((await deps.store.get(parent))?.pendingCount).toBe(0);
+  });
+
+  it('counts a child whose execution no longer exists as failed, and fails the step when all ended', async () => {
+    const parent = `${PARENT}-0004`;
+    await begin(parent, '["a"]');
+    const [only] = executions();
+    if (!only) throw new Error('expected a child');
+    fake.executions.delete(only.arn);
+
+    expect(await sweep()).toMatchObject({ endsRecovered: 1, failed: [] });
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.failureCalls[0]?.FailureReason).toContain('1 of 1 child executions failed');
+  });
+
+  it('sweeps the other fan-outs when one fails, and names the one that failed', async () => {
+    const broken = `${PARENT}-0005`;
+    const fine = `${PARENT}-0006`;
+    await begin(broken, '["a"]');
+    const [brokenChild] = [...fake.executions.values()];
+    await begin(fine, '["b"]');
+    const fineChild = [...fake.executions.values()].find((e) => e.arn !== brokenChild?.arn);
+    if (!brokenChild || !fineChild) throw new Error('expected two children');
+    fake.end(fineChild.arn, 'Succeeded');
+    const describe = fake.describePipelineExecution.bind(fake);
+    fake.describePipelineExecution = async (input) => {
+      if (input.PipelineExecutionArn === brokenChild.arn) throw apiError('InternalFailure', 'try again', 500);
+      return describe(input);
+    };
+
+    const result = await sweep();
+    expect(result).toMatchObject({ fanOuts: 2, endsRecovered: 1, failed: [broken] });
+    expect(fake.successCalls).toHaveLength(1);
+    expect((await deps.store.get(broken))?.state).toBe('RUNNING');
+  });
+
+  it('stops before the time runs short and says the sweep is unfinished', async () => {
+    await begin(`${PARENT}-0007`);
+    deps.remainingTimeMs = () => 5_000;
+    expect(await sweep()).toEqual({ fanOuts: 0, childrenChecked: 0, endsRecovered: 0, failed: [], unfinished: true });
+  });
+});
