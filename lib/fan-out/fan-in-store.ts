@@ -141,19 +141,19 @@ export class FanInStore {
   }
 
   /**
-   * The parent execution ARNs of the RUNNING fan-outs created before `createdBefore` (an ISO time),
+   * The parent execution ARNs of the fan-outs in `state` created before `createdBefore` (an ISO time),
    * oldest first, from the state index (eventually consistent: the caller re-reads each header).
    */
-  async *runningFanOuts(createdBefore: string): AsyncGenerator<string> {
+  async *fanOutsIn(state: 'RUNNING' | 'COMPLETING', createdBefore: string): AsyncGenerator<string> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: STATE_INDEX,
-          KeyConditionExpression: '#state = :running AND createdAt < :before',
+          KeyConditionExpression: '#state = :state AND createdAt < :before',
           ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':before': createdBefore },
+          ExpressionAttributeValues: { ':state': state, ':before': createdBefore },
           ExclusiveStartKey,
         }),
       );

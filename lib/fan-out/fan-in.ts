@@ -114,7 +114,10 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
   const parent = header.parentExecutionArn;
   // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
   // the error only counts as a child failure, so this retry (the resume message) must send it.
-  if (header.state === 'RUNNING' && header.endedCount >= header.total) return completeFanOut(deps, header);
+  if (header.state === 'RUNNING' && header.endedCount >= header.total) {
+    await completeFanOut(deps, header);
+    return;
+  }
   const pending = (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id);
   if (pending.length === 0) return;
   const result = await startChildExecutions(deps, pending, {
@@ -175,9 +178,20 @@ export function fanInOutputs(header: FanInHeader): Record<string, string> {
 
 const failedNames = (header: FanInHeader) => header.failedChildren.map((entry) => entry.slice(entry.indexOf('|') + 1));
 
-async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<void> {
+/**
+ * A completion claim a crashed invocation left (COMPLETING, every child ended) once its lease expired:
+ * sends the callback. False when there is none to take over (a live claim, or another state).
+ */
+export async function finishAbandonedCompletion(deps: FanInDeps, parent: string): Promise<boolean> {
+  const header = await deps.store.get(parent);
+  if (header?.state !== 'COMPLETING' || header.endedCount < header.total) return false;
+  return completeFanOut(deps, header);
+}
+
+/** Claims the completion and sends the callback; false when another invocation holds the claim. */
+async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<boolean> {
   const parent = header.parentExecutionArn;
-  if (!(await deps.store.claim(parent, 'COMPLETING', { allEnded: true }))) return;
+  if (!(await deps.store.claim(parent, 'COMPLETING', { allEnded: true }))) return false;
   try {
     const final = (await deps.store.get(parent)) ?? header;
     const notSucceeded = final.failed + final.stopped;
@@ -189,6 +203,7 @@ async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<voi
     }
     await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
     logger.info('fan-in completed', { parent, total: final.total, succeeded: final.succeeded, failed: notSucceeded });
+    return true;
   } catch (error) {
     await deps.store.release(parent, 'COMPLETING', 'RUNNING');
     throw error;

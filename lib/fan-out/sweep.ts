@@ -4,12 +4,13 @@
  * 672-hour limit. On a schedule, the sweep reads the status of every started child of the fan-outs that
  * have been running for a while and records the ends it finds, through the same idempotent path as the
  * events, so an end the event also delivers is still counted once. It then starts pending children the
- * freed capacity allows, and sends the callback a crashed invocation left unsent.
+ * freed capacity allows, and sends the callback a crashed invocation left unsent (all children ended
+ * but no callback, or a completion claim whose lease expired).
  */
 import pLimit from 'p-limit';
 import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
-import { recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
+import { finishAbandonedCompletion, recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
 import type { EndStatus } from './fan-in-store';
 import { errorName, executionStatus } from './sagemaker';
 
@@ -30,18 +31,33 @@ export interface SweepResult {
   childrenChecked: number;
   /** Ends found by the sweep that no event had recorded. */
   endsRecovered: number;
+  /** Callbacks sent in place of an invocation that claimed the completion and crashed. */
+  completionsTakenOver: number;
   /** Fan-outs whose sweep failed (logged each); the next sweep tries them again. */
   failed: string[];
   /** Time ran short before every fan-out was swept. */
   unfinished: boolean;
 }
 
-/** Sweeps every RUNNING fan-out older than `minAgeMs`, oldest first, within the remaining time. */
+/** Takes over abandoned completions, then sweeps every RUNNING fan-out older than `minAgeMs`, oldest first, within the remaining time. */
 export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Promise<SweepResult> {
   const reserveMs = options.reserveMs ?? 15_000;
   const createdBefore = new Date((options.now ?? Date.now)() - options.minAgeMs).toISOString();
-  const result: SweepResult = { fanOuts: 0, childrenChecked: 0, endsRecovered: 0, failed: [], unfinished: false };
-  for await (const parent of deps.store.runningFanOuts(createdBefore)) {
+  const result: SweepResult = { fanOuts: 0, childrenChecked: 0, endsRecovered: 0, completionsTakenOver: 0, failed: [], unfinished: false };
+  for await (const parent of deps.store.fanOutsIn('COMPLETING', createdBefore)) {
+    if (deps.remainingTimeMs() < reserveMs) {
+      result.unfinished = true;
+      return result;
+    }
+    try {
+      // The claim itself refuses a live one: only a claim past its lease is taken over.
+      if (await finishAbandonedCompletion(deps, parent)) result.completionsTakenOver += 1;
+    } catch (error) {
+      logger.error('fan-out completion failed', { parent, error: describeError(error) });
+      result.failed.push(parent);
+    }
+  }
+  for await (const parent of deps.store.fanOutsIn('RUNNING', createdBefore)) {
     if (deps.remainingTimeMs() < reserveMs) {
       result.unfinished = true;
       break;

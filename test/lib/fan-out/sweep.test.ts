@@ -1,6 +1,6 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
-import { FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { CLAIM_LEASE_MS, FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { sweepFanOuts } from '../../../lib/fan-out/sweep';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
@@ -45,7 +45,7 @@ describe('fan-out sweep (lost child end events)', () => {
     fake.end(second.arn, 'Succeeded');
     fake.end(third.arn, 'Succeeded');
 
-    expect(await sweep()).toEqual({ fanOuts: 1, childrenChecked: 2, endsRecovered: 2, failed: [], unfinished: false });
+    expect(await sweep()).toEqual({ fanOuts: 1, childrenChecked: 2, endsRecovered: 2, completionsTakenOver: 0, failed: [], unfinished: false });
     expect(fake.successCalls).toHaveLength(1);
     expect(fake.successCalls[0]?.OutputParameters).toEqual(expect.arrayContaining([{ Name: 'succeeded', Value: '3' }]));
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
@@ -124,9 +124,30 @@ describe('fan-out sweep (lost child end events)', () => {
     expect((await deps.store.get(broken))?.state).toBe('RUNNING');
   });
 
+  it('sends the callback of a completion claim a crashed invocation left, once its lease expired, and not before', async () => {
+    const parent = `${PARENT}-0008`;
+    await begin(parent, '["a"]');
+    const [only] = executions();
+    if (!only) throw new Error('expected a child');
+    // The crash: the end was counted and the completion claimed, then nothing was sent.
+    await deps.store.recordEnd(parent, { id: 0, displayName: only.displayName ?? '' }, 'Succeeded');
+    let claimedAt = Date.now();
+    expect(await new FanInStore(dynamo.doc, TABLE, () => claimedAt).claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+
+    expect(await sweep()).toMatchObject({ completionsTakenOver: 0, fanOuts: 0 });
+    expect(fake.successCalls).toHaveLength(0);
+
+    claimedAt = Date.now() - CLAIM_LEASE_MS - 1_000;
+    await deps.store.release(parent, 'COMPLETING', 'RUNNING');
+    await new FanInStore(dynamo.doc, TABLE, () => claimedAt).claim(parent, 'COMPLETING', { allEnded: true });
+    expect(await sweep()).toMatchObject({ completionsTakenOver: 1, failed: [] });
+    expect(fake.successCalls).toHaveLength(1);
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+  });
+
   it('stops before the time runs short and says the sweep is unfinished', async () => {
     await begin(`${PARENT}-0007`);
     deps.remainingTimeMs = () => 5_000;
-    expect(await sweep()).toEqual({ fanOuts: 0, childrenChecked: 0, endsRecovered: 0, failed: [], unfinished: true });
+    expect(await sweep()).toEqual({ fanOuts: 0, childrenChecked: 0, endsRecovered: 0, completionsTakenOver: 0, failed: [], unfinished: true });
   });
 });
