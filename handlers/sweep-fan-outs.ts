@@ -29,6 +29,7 @@ export const handler = withPowertools(async (_event: unknown, context: Context):
   };
   const result = await sweepFanOuts(deps, { minAgeMs: config.FAN_OUT_SWEEP_MIN_AGE_MINUTES * 60_000 });
   metrics.addMetric('FanOutChildEndsRecovered', MetricUnit.Count, result.endsRecovered);
+  metrics.addMetric('FanOutCompletionsTakenOver', MetricUnit.Count, result.completionsTakenOver);
   logger.info('fan-out sweep done', { ...result });
   if (result.failed.length > 0) {
     throw new Error(`sweep failed for ${result.failed.length} of ${result.fanOuts} fan-outs (logged; the next sweep retries them)`);
