@@ -24,6 +24,8 @@ export interface SweepOptions {
   /** No fan-out or child is begun with less time left. Default 15 s. */
   reserveMs?: number;
   now?: () => number;
+  /** The sweep's order (injectable for tests). */
+  random?: () => number;
 }
 
 export interface SweepResult {
@@ -39,12 +41,33 @@ export interface SweepResult {
   unfinished: boolean;
 }
 
-/** Takes over abandoned completions, then sweeps every RUNNING fan-out older than `minAgeMs`, oldest first, within the remaining time. */
+/** A copy of `items` in random order (Fisher-Yates). */
+export function shuffled<T>(items: readonly T[], random: () => number = Math.random): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/**
+ * Takes over abandoned completions, then sweeps the RUNNING fan-outs older than `minAgeMs` within the
+ * remaining time. Fan-outs (listed in full first: keys only) and their children are swept in random
+ * order, so a sweep that runs out of time does not always leave the same ones to the next.
+ */
 export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Promise<SweepResult> {
   const reserveMs = options.reserveMs ?? 15_000;
+  const random = options.random ?? Math.random;
   const createdBefore = new Date((options.now ?? Date.now)() - options.minAgeMs).toISOString();
   const result: SweepResult = { fanOuts: 0, childrenChecked: 0, endsRecovered: 0, completionsTakenOver: 0, failed: [], unfinished: false };
-  for await (const parent of deps.store.fanOutsIn('COMPLETING', createdBefore)) {
+  for (const parent of await collect(deps.store.fanOutsIn('COMPLETING', createdBefore))) {
     if (deps.remainingTimeMs() < reserveMs) {
       result.unfinished = true;
       return result;
@@ -57,69 +80,84 @@ export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Prom
       result.failed.push(parent);
     }
   }
-  for await (const parent of deps.store.fanOutsIn('RUNNING', createdBefore)) {
+  for (const parent of shuffled(await collect(deps.store.fanOutsIn('RUNNING', createdBefore)), random)) {
     if (deps.remainingTimeMs() < reserveMs) {
       result.unfinished = true;
       break;
     }
     result.fanOuts += 1;
-    try {
-      const swept = await sweepFanOut(deps, parent, { concurrency: options.concurrency ?? 5, reserveMs });
-      result.childrenChecked += swept.checked;
-      result.endsRecovered += swept.recovered;
-      result.unfinished ||= swept.unfinished;
-    } catch (error) {
-      logger.error('fan-out sweep failed', { parent, error: describeError(error) });
+    const swept = await sweepFanOut(deps, parent, { concurrency: options.concurrency ?? 5, reserveMs, random });
+    result.childrenChecked += swept.checked;
+    result.endsRecovered += swept.recovered;
+    result.unfinished ||= swept.unfinished;
+    if (swept.failure) {
+      logger.error('fan-out sweep failed', { parent, error: describeError(swept.failure.error) });
       result.failed.push(parent);
     }
   }
   return result;
 }
 
-/** Reads each STARTED child's status and records the ends; then starts what is pending, or completes. */
+/**
+ * Reads each STARTED child's status and records the ends; then starts what is pending, or completes.
+ * Never leaves work running when it returns: after a failure no new check begins, and the checks
+ * already begun are waited for (they would otherwise go on outside the invocation).
+ */
 export async function sweepFanOut(
   deps: FanInDeps,
   parent: string,
-  options: { concurrency: number; reserveMs: number },
-): Promise<{ checked: number; recovered: number; unfinished: boolean }> {
-  const header = await deps.store.get(parent);
-  if (header?.state !== 'RUNNING') return { checked: 0, recovered: 0, unfinished: false };
-  const started = (await deps.store.children(parent)).filter((c) => c.status === 'STARTED' && c.executionArn);
-  const limit = pLimit(options.concurrency);
+  options: { concurrency: number; reserveMs: number; random?: () => number },
+): Promise<{ checked: number; recovered: number; unfinished: boolean; failure?: { error: unknown } }> {
   let checked = 0;
   let recovered = 0;
   let unfinished = false;
-  await Promise.all(
-    started.map((child) =>
-      limit(async () => {
-        if (deps.remainingTimeMs() < options.reserveMs) {
-          unfinished = true;
-          return;
-        }
-        checked += 1;
-        let status: string | undefined;
-        try {
-          status = await executionStatus(deps.sageMaker, child.executionArn ?? '');
-        } catch (error) {
-          // The execution is gone (its pipeline was deleted): it can never report an end.
-          if (errorName(error) !== 'ResourceNotFound') throw error;
-          status = 'Failed';
-        }
-        if (!status || !ENDED.has(status)) return;
-        // Not counted: its event was being recorded at the same moment.
-        if (!(await recordChildEnd(deps, parent, child, status as EndStatus))) return;
-        recovered += 1;
-        logger.warn('child end recorded by the sweep: its status event was not processed', {
-          parent,
-          child: child.displayName,
-          childExecutionArn: child.executionArn,
-          status,
-        });
-      }),
-    ),
-  );
-  const now = await deps.store.get(parent);
-  // Capacity the recovered ends freed, and the callback of an all-ended fan-out a crash left unsent.
-  if (now?.state === 'RUNNING' && !unfinished) await startPendingChildren(deps, now, { scheduleResume: false });
-  return { checked, recovered, unfinished };
+  let failure: { error: unknown } | undefined;
+  try {
+    const header = await deps.store.get(parent);
+    if (header?.state !== 'RUNNING') return { checked, recovered, unfinished };
+    const started = (await deps.store.children(parent)).filter((c) => c.status === 'STARTED' && c.executionArn);
+    const limit = pLimit(options.concurrency);
+    // Every task catches its own error, so Promise.all returns only when all of them have finished.
+    await Promise.all(
+      shuffled(started, options.random).map((child) =>
+        limit(async () => {
+          if (failure) return;
+          if (deps.remainingTimeMs() < options.reserveMs) {
+            unfinished = true;
+            return;
+          }
+          checked += 1;
+          try {
+            let status: string | undefined;
+            try {
+              status = await executionStatus(deps.sageMaker, child.executionArn ?? '');
+            } catch (error) {
+              // The execution is gone (its pipeline was deleted): it can never report an end.
+              if (errorName(error) !== 'ResourceNotFound') throw error;
+              status = 'Failed';
+            }
+            if (!status || !ENDED.has(status)) return;
+            // Not counted: its event was being recorded at the same moment.
+            if (!(await recordChildEnd(deps, parent, child, status as EndStatus))) return;
+            recovered += 1;
+            logger.warn('child end recorded by the sweep: its status event was not processed', {
+              parent,
+              child: child.displayName,
+              childExecutionArn: child.executionArn,
+              status,
+            });
+          } catch (error) {
+            failure ??= { error };
+          }
+        }),
+      ),
+    );
+    if (failure || unfinished) return { checked, recovered, unfinished, failure };
+    const now = await deps.store.get(parent);
+    // Capacity the recovered ends freed, and the callback of an all-ended fan-out a crash left unsent.
+    if (now?.state === 'RUNNING') await startPendingChildren(deps, now, { scheduleResume: false });
+  } catch (error) {
+    failure ??= { error };
+  }
+  return { checked, recovered, unfinished, failure };
 }

@@ -145,6 +145,56 @@ describe('fan-out sweep (lost child end events)', () => {
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
   });
 
+  it('leaves no check running when it returns after a failure, and counts the ends those checks found', async () => {
+    const parent = `${PARENT}-0009`;
+    await begin(parent, '["a","b","c","d"]');
+    const [failing, ...ended] = executions();
+    if (!failing) throw new Error('expected children');
+    for (const e of ended) fake.end(e.arn, 'Succeeded');
+    const describe = fake.describePipelineExecution.bind(fake);
+    fake.describePipelineExecution = async (input) => {
+      if (input.PipelineExecutionArn === failing.arn) throw apiError('InternalFailure', 'try again', 500);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return describe(input);
+    };
+
+    const result = await sweep();
+    const atReturn = (await deps.store.get(parent))?.endedCount;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect({ failed: result.failed, recovered: result.endsRecovered, atReturn }).toEqual({ failed: [parent], recovered: 3, atReturn: 3 });
+    expect((await deps.store.get(parent))?.endedCount).toBe(3);
+  });
+
+  it('does not always leave the same fan-out when time runs short: the order is random', async () => {
+    const old = `${PARENT}-0010`;
+    const young = `${PARENT}-0011`;
+    await begin(old, JSON.stringify(Array.from({ length: 19 }, (_, i) => `o${i}`)));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = new Set(fake.executions.keys());
+    await begin(young, '["y"]');
+    const youngChild = executions().find((e) => !before.has(e.arn));
+    if (!youngChild) throw new Error('expected the young child');
+    fake.end(youngChild.arn, 'Succeeded');
+    // Each DescribePipelineExecution uses 1 s of a budget that allows 10 above the reserve.
+    const describe = fake.describePipelineExecution.bind(fake);
+    let remaining = 0;
+    fake.describePipelineExecution = async (input) => {
+      remaining -= 1_000;
+      return describe(input);
+    };
+    deps.remainingTimeMs = () => remaining;
+    const sweepInOrder = (random: () => number) => {
+      remaining = 25_000;
+      return sweepFanOuts(deps, { minAgeMs: 0, random });
+    };
+
+    // Oldest first: the old fan-out's children use the whole budget.
+    expect(await sweepInOrder(() => 0.999)).toMatchObject({ fanOuts: 1, unfinished: true, endsRecovered: 0 });
+    // Another order reaches the young fan-out first.
+    expect(await sweepInOrder(() => 0)).toMatchObject({ endsRecovered: 1, unfinished: true });
+    expect((await deps.store.get(young))?.endedCount).toBe(1);
+  });
+
   it('stops before the time runs short and says the sweep is unfinished', async () => {
     await begin(`${PARENT}-0007`);
     deps.remainingTimeMs = () => 5_000;
