@@ -77,6 +77,12 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
   });
   let header = await deps.store.get(parent);
+  // A Stopping message that came first recorded the fan-out (no children: total 0) and, its callback
+  // failing, gave the state back to RUNNING for its retry: the parent is stopping, start nothing.
+  if (header && header.total === 0 && header.state !== 'STOPPED') {
+    logger.info('fan-out is being stopped: nothing to start', { parent, state: header.state });
+    return;
+  }
   if (header && header.callbackToken !== callbackToken) {
     // RetryPipelineExecution ran the CallbackStep again (same parent ARN, new token): answer the new token.
     if (header.state === 'STOPPED') {
@@ -105,6 +111,13 @@ export async function resumeFanOut(deps: FanInDeps, parent: string): Promise<voi
 
 /** StartPipelineExecution errors no retry can fix. */
 const PERMANENT_START_ERRORS = new Set(['ValidationException', 'ResourceNotFound']);
+
+/**
+ * Send...StepSuccess/Failure errors no retry can fix: the token or its parent execution is gone (the
+ * parent ended, or was retried with a new token, which renewCallbackToken answers). Retrying would
+ * fail every event, resume and sweep of the fan-out until the parent's 672-hour limit.
+ */
+const isFinalCallbackError = (error: unknown) => PERMANENT_START_ERRORS.has(errorName(error) ?? '');
 
 /**
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
@@ -205,6 +218,11 @@ async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<boo
     logger.info('fan-in completed', { parent, total: final.total, succeeded: final.succeeded, failed: notSucceeded });
     return true;
   } catch (error) {
+    if (isFinalCallbackError(error)) {
+      logger.error('callback refused: the parent no longer waits for this token; fan-out closed', { parent, error: describeError(error) });
+      await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
+      return true;
+    }
     await deps.store.release(parent, 'COMPLETING', 'RUNNING');
     throw error;
   }
@@ -237,7 +255,12 @@ export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken:
     const header = await deps.store.get(parent);
     const token = header?.callbackToken || callbackToken;
     const reason = `parent execution stopping: stopped ${stopped.filter(Boolean).length} running children, ${cancelled} never started`;
-    await sendStepFailure(deps.sageMaker, token, reason, callbackRequestToken(parent, token, 'failure'));
+    try {
+      await sendStepFailure(deps.sageMaker, token, reason, callbackRequestToken(parent, token, 'failure'));
+    } catch (error) {
+      if (!isFinalCallbackError(error)) throw error;
+      logger.error('stop callback refused: the parent no longer waits for this token', { parent, error: describeError(error) });
+    }
     await deps.store.release(parent, 'STOPPING', 'STOPPED');
   } catch (error) {
     await deps.store.release(parent, 'STOPPING', 'RUNNING');

@@ -132,6 +132,42 @@ describe('fan-in', () => {
     expect(fake.failureCalls).toHaveLength(1);
   });
 
+  it('starts nothing when the start message comes while a Stopping message that came first is being retried', async () => {
+    const send = fake.sendStepFailure.bind(fake);
+    let failures = 1;
+    fake.sendStepFailure = async (input) => {
+      if (failures-- > 0) throw apiError('InternalFailure', 'try again', 500);
+      return send(input);
+    };
+    const stopping = { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' as const };
+    await expect(handleFanInMessage(deps, stopping)).rejects.toMatchObject({ name: 'InternalFailure' });
+    await begin();
+    expect(fake.executions.size).toBe(0);
+    expect(fake.successCalls).toHaveLength(0);
+    await handleFanInMessage(deps, stopping);
+    expect(fake.failureCalls).toHaveLength(1);
+    expect((await deps.store.get(parent))?.state).toBe('STOPPED');
+  });
+
+  it('closes the fan-out when SageMaker refuses its callback for good, instead of retrying it forever', async () => {
+    await begin({ items: '["a"]' });
+    const [a] = arns();
+    fake.sendStepSuccess = async () => {
+      throw apiError('ResourceNotFound', 'Pipeline execution does not exist');
+    };
+    fake.end(a ?? '', 'Succeeded');
+    await expect(onChildExecutionEnd(deps, a ?? '', 'Succeeded')).resolves.toBe('recorded');
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+
+    const other = `${parent}-stop`;
+    await handleFanInMessage(deps, { token: 'cbtoken009', pipelineExecutionArn: other, arguments: { pipelines: 'child', items: '["b"]' } });
+    fake.sendStepFailure = async () => {
+      throw apiError('ValidationException', 'Invalid callback token');
+    };
+    await handleFanInMessage(deps, { token: 'cbtoken009', pipelineExecutionArn: other, status: 'Stopping' });
+    expect((await deps.store.get(other))?.state).toBe('STOPPED');
+  });
+
   it('stops a child whose start was in flight when the Stopping message cancelled it', async () => {
     const stopping = { token: 'cbtoken001', pipelineExecutionArn: parent, status: 'Stopping' as const };
     const start = fake.startPipelineExecution.bind(fake);
