@@ -34,6 +34,8 @@ export interface FanInHeader {
 export interface ChildRecord extends ChildStart {
   status: ChildStatus;
   executionArn?: string;
+  /** When it moved to STARTED (ISO time; absent on records written before it was kept). */
+  startedAt?: string;
 }
 
 const FANOUT = 'FANOUT#';
@@ -179,7 +181,8 @@ export class FanInStore {
         Item: { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName },
       }),
     );
-    if (!(await this.moveChild(parent, child.id, ['PENDING'], 'STARTED', { executionArn }))) return false;
+    const startedAt = new Date(this.now()).toISOString();
+    if (!(await this.moveChild(parent, child.id, ['PENDING'], 'STARTED', { executionArn, startedAt }))) return false;
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -307,7 +310,7 @@ export class FanInStore {
     id: number,
     from: readonly ChildStatus[],
     to: ChildStatus,
-    extra: { executionArn?: string } = {},
+    extra: { executionArn?: string; startedAt?: string } = {},
   ): Promise<boolean> {
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const out = await conditional(() =>
@@ -315,10 +318,10 @@ export class FanInStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fanOutKey(parent), sk: childKey(id) },
-          UpdateExpression: extra.executionArn === undefined ? 'SET #status = :to' : 'SET #status = :to, executionArn = :arn',
+          UpdateExpression: ['SET #status = :to', ...Object.keys(extra).map((k) => `${k} = :${k}`)].join(', '),
           ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':to': to, ...fromValues, ...(extra.executionArn === undefined ? {} : { ':arn': extra.executionArn }) },
+          ExpressionAttributeValues: { ':to': to, ...fromValues, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) },
         }),
       ),
     );

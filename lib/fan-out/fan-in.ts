@@ -145,7 +145,11 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
         return;
       }
       // A child whose end event came before its lookup item existed (a crash, a redelivery) would never be counted.
-      const status = await executionStatus(deps.sageMaker, executionArn);
+      // Not found, moments after its start returned it: a lagging read, not a failed child (the sweep checks later).
+      const status = await executionStatus(deps.sageMaker, executionArn).catch((error: unknown) => {
+        if (errorName(error) === 'ResourceNotFound') return undefined;
+        throw error;
+      });
       if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
     },
   });

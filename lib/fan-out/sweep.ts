@@ -17,7 +17,7 @@ import { errorName, executionStatus } from './sagemaker';
 const ENDED: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 export interface SweepOptions {
-  /** Fan-outs created less than this long ago are left to their events. */
+  /** Fan-outs created, and children started, less than this long ago are left to their events. */
   minAgeMs: number;
   /** DescribePipelineExecution calls at a time. Default 5. */
   concurrency?: number;
@@ -86,7 +86,7 @@ export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Prom
       break;
     }
     result.fanOuts += 1;
-    const swept = await sweepFanOut(deps, parent, { concurrency: options.concurrency ?? 5, reserveMs, random });
+    const swept = await sweepFanOut(deps, parent, { concurrency: options.concurrency ?? 5, reserveMs, startedBefore: createdBefore, random });
     result.childrenChecked += swept.checked;
     result.endsRecovered += swept.recovered;
     result.unfinished ||= swept.unfinished;
@@ -106,7 +106,7 @@ export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Prom
 export async function sweepFanOut(
   deps: FanInDeps,
   parent: string,
-  options: { concurrency: number; reserveMs: number; random?: () => number },
+  options: { concurrency: number; reserveMs: number; startedBefore: string; random?: () => number },
 ): Promise<{ checked: number; recovered: number; unfinished: boolean; failure?: { error: unknown } }> {
   let checked = 0;
   let recovered = 0;
@@ -115,7 +115,11 @@ export async function sweepFanOut(
   try {
     const header = await deps.store.get(parent);
     if (header?.state !== 'RUNNING') return { checked, recovered, unfinished };
-    const started = (await deps.store.children(parent)).filter((c) => c.status === 'STARTED' && c.executionArn);
+    // Children started recently are left to their events, like young fan-outs (and a just-started
+    // execution that reads as not found is a lagging read, not a deleted one).
+    const started = (await deps.store.children(parent)).filter(
+      (c) => c.status === 'STARTED' && c.executionArn && (c.startedAt === undefined || c.startedAt < options.startedBefore),
+    );
     const limit = pLimit(options.concurrency);
     // Every task catches its own error, so Promise.all returns only when all of them have finished.
     await Promise.all(

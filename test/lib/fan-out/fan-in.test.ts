@@ -323,6 +323,17 @@ describe('fan-in', () => {
     expect(fake.successCalls.map((call) => call.CallbackToken)).toEqual(['cbtoken002']);
   });
 
+  it('does not count a child as failed when its status reads as not found right after its start', async () => {
+    const describe = fake.describePipelineExecution.bind(fake);
+    fake.describePipelineExecution = async () => {
+      fake.describePipelineExecution = describe;
+      throw apiError('ResourceNotFound', 'Pipeline execution does not exist');
+    };
+    await begin({ items: '["a"]' });
+    expect(await deps.store.get(parent)).toMatchObject({ state: 'RUNNING', endedCount: 0, failed: 0, pendingCount: 0 });
+    expect(fake.failureCalls).toHaveLength(0);
+  });
+
   it('counts a child that ended before its start was recorded', async () => {
     fake.options.concurrencyQuota = 10;
     await begin({ items: '["a"]' });

@@ -195,6 +195,26 @@ describe('fan-out sweep (lost child end events)', () => {
     expect((await deps.store.get(young))?.endedCount).toBe(1);
   });
 
+  it('leaves children started less than the minimum age ago to their events', async () => {
+    let clock = Date.now();
+    deps.store = new FanInStore(dynamo.doc, TABLE, () => clock);
+    fake.options.concurrencyQuota = 2;
+    await begin(`${PARENT}-0012`);
+    const [first] = executions();
+    if (!first) throw new Error('expected a child');
+    fake.end(first.arn, 'Succeeded');
+    clock += 20 * MINUTE;
+    const sweepAt = (now: number) => sweepFanOuts(deps, { minAgeMs: 15 * MINUTE, now: () => now });
+
+    // The recovered end frees quota: the pending third child starts now.
+    expect(await sweepAt(clock)).toMatchObject({ childrenChecked: 2, endsRecovered: 1 });
+    const third = executions()[2];
+    if (!third) throw new Error('expected the third child to start');
+    fake.end(third.arn, 'Succeeded');
+    expect(await sweepAt(clock + MINUTE)).toMatchObject({ childrenChecked: 1, endsRecovered: 0 });
+    expect(await sweepAt(clock + 16 * MINUTE)).toMatchObject({ childrenChecked: 2, endsRecovered: 1 });
+  });
+
   it('stops before the time runs short and says the sweep is unfinished', async () => {
     await begin(`${PARENT}-0007`);
     deps.remainingTimeMs = () => 5_000;
