@@ -7,10 +7,9 @@ import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
 import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
-import { FanInStore, type EndStatus } from '../lib/fan-out/fan-in-store';
+import { FanInStore, isEndStatus } from '../lib/fan-out/fan-in-store';
 
 const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar() }));
-const ENDED: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];
 
 /**
  * EventBridge pipeline-execution status changes: counts the end of fan-out children (once, whatever
@@ -24,14 +23,14 @@ export const handler = withPowertools(async (event: unknown, context: Context): 
     return;
   }
   const { pipelineExecutionArn, currentPipelineExecutionStatus: status } = parsed.data.detail;
-  if (!ENDED.includes(status)) return;
+  if (!isEndStatus(status)) return;
   logger.appendKeys({ childExecutionArn: pipelineExecutionArn });
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
-  const outcome = await onChildExecutionEnd(deps, pipelineExecutionArn, status as EndStatus);
+  const outcome = await onChildExecutionEnd(deps, pipelineExecutionArn, status);
   if (outcome === 'ignored') logger.debug('not a fan-out child: ignored', { status });
   else logger.info('child end recorded', { status });
 });

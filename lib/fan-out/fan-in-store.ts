@@ -13,6 +13,10 @@ export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | '
 export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
 export type EndStatus = 'Succeeded' | 'Failed' | 'Stopped';
 
+const END_STATUSES: ReadonlySet<string> = new Set<EndStatus>(['Succeeded', 'Failed', 'Stopped']);
+/** A pipeline execution status that ends the execution (what a child's end is recorded as). */
+export const isEndStatus = (status: string | undefined): status is EndStatus => status !== undefined && END_STATUSES.has(status);
+
 export interface FanInHeader {
   parentExecutionArn: string;
   callbackToken: string;

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { describeError, InvalidInputError, NotFoundError } from '../core/errors';
 import { logger } from '../core/powertools';
 import { parseStepInput } from '../lambda-step/define-step';
-import type { EndStatus, FanInHeader, FanInStore } from './fan-in-store';
+import { isEndStatus, type EndStatus, type FanInHeader, type FanInStore } from './fan-in-store';
 import type { ChildStart } from './plan';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
 import { errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
@@ -41,7 +41,6 @@ export const FanInMessage = z.union([
 ]);
 export type FanInMessage = z.infer<typeof FanInMessage>;
 
-const ENDED = new Set(['Succeeded', 'Failed', 'Stopped']);
 export const MAX_FAILURE_REASON = 256;
 
 /** Handles one queue message: a start, a Stopping notice, or a resume. */
@@ -150,7 +149,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
         if (errorName(error) === 'ResourceNotFound') return undefined;
         throw error;
       });
-      if (status && ENDED.has(status)) await recordChildEnd(deps, parent, child, status as EndStatus);
+      if (isEndStatus(status)) await recordChildEnd(deps, parent, child, status);
     },
   });
   let retryable = result.pending.length;

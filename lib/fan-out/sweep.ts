@@ -11,10 +11,8 @@ import pLimit from 'p-limit';
 import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
 import { finishAbandonedCompletion, recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
-import type { EndStatus } from './fan-in-store';
+import { isEndStatus } from './fan-in-store';
 import { errorName, executionStatus } from './sagemaker';
-
-const ENDED: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Stopped']);
 
 export interface SweepOptions {
   /** Fan-outs created, and children started, less than this long ago are left to their events. */
@@ -140,9 +138,9 @@ export async function sweepFanOut(
               if (errorName(error) !== 'ResourceNotFound') throw error;
               status = 'Failed';
             }
-            if (!status || !ENDED.has(status)) return;
+            if (!isEndStatus(status)) return;
             // Not counted: its event was being recorded at the same moment.
-            if (!(await recordChildEnd(deps, parent, child, status as EndStatus))) return;
+            if (!(await recordChildEnd(deps, parent, child, status))) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {
               parent,
