@@ -143,4 +143,3 @@ module.exports = (ctx) => {
 
 module.exports.CALLBACK_TIMEOUT = CALLBACK_TIMEOUT;
 module.exports.names = names;
-module.exports.STATE_INDEX = STATE_INDEX;

@@ -44,7 +44,7 @@ export interface ChildRecord extends ChildStart {
 
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
-/** infra/fan-out.js declares it (STATE_INDEX). */
+/** The table's index of headers by state: infra/fan-out.js declares it (STATE_INDEX there, by the same name). */
 export const STATE_INDEX = 'by-state';
 const HEADER = 'HEADER';
 const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
@@ -150,7 +150,8 @@ export class FanInStore {
    * The parent execution ARNs of the fan-outs in `state` created before `createdBefore` (an ISO time),
    * oldest first, from the state index (eventually consistent: the caller re-reads each header).
    */
-  async *fanOutsIn(state: 'RUNNING' | 'COMPLETING', createdBefore: string): AsyncGenerator<string> {
+  async fanOutsIn(state: 'RUNNING' | 'COMPLETING', createdBefore: string): Promise<string[]> {
+    const parents: string[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
@@ -165,10 +166,11 @@ export class FanInStore {
       );
       for (const item of page.Items ?? []) {
         const pk = String(item.pk ?? '');
-        if (pk.startsWith(FANOUT)) yield pk.slice(FANOUT.length);
+        if (pk.startsWith(FANOUT)) parents.push(pk.slice(FANOUT.length));
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
+    return parents;
   }
 
   /** One child record, read consistently (undefined when not recorded). */

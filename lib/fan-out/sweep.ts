@@ -49,12 +49,6 @@ export function shuffled<T>(items: readonly T[], random: () => number = Math.ran
   return out;
 }
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
 /**
  * Takes over abandoned completions, then sweeps the RUNNING fan-outs older than `minAgeMs` within the
  * remaining time. Fan-outs (listed in full first: keys only) and their children are swept in random
@@ -65,7 +59,7 @@ export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Prom
   const random = options.random ?? Math.random;
   const createdBefore = new Date((options.now ?? Date.now)() - options.minAgeMs).toISOString();
   const result: SweepResult = { fanOuts: 0, childrenChecked: 0, endsRecovered: 0, completionsTakenOver: 0, failed: [], unfinished: false };
-  for (const parent of await collect(deps.store.fanOutsIn('COMPLETING', createdBefore))) {
+  for (const parent of await deps.store.fanOutsIn('COMPLETING', createdBefore)) {
     if (deps.remainingTimeMs() < reserveMs) {
       result.unfinished = true;
       return result;
@@ -78,7 +72,7 @@ export async function sweepFanOuts(deps: FanInDeps, options: SweepOptions): Prom
       result.failed.push(parent);
     }
   }
-  for (const parent of shuffled(await collect(deps.store.fanOutsIn('RUNNING', createdBefore)), random)) {
+  for (const parent of shuffled(await deps.store.fanOutsIn('RUNNING', createdBefore), random)) {
     if (deps.remainingTimeMs() < reserveMs) {
       result.unfinished = true;
       break;
