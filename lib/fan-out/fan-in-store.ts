@@ -6,7 +6,7 @@
  * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ChildStart } from './plan';
 
 export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
@@ -109,6 +109,11 @@ export class FanInStore {
     return (await conditional(put)) !== undefined;
   }
 
+  /** An UpdateItem of the fan-out's header item. */
+  private updateHeader(parent: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>) {
+    return this.doc.send(new UpdateCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: HEADER }, ...update }));
+  }
+
   async get(parent: string): Promise<FanInHeader | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: HEADER }, ConsistentRead: true }));
     return out.Item ? toHeader(out.Item) : undefined;
@@ -189,14 +194,10 @@ export class FanInStore {
     );
     const startedAt = new Date(this.now()).toISOString();
     if (!(await this.moveChild(parent, child.id, ['PENDING'], 'STARTED', { executionArn, startedAt }))) return false;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: fanOutKey(parent), sk: HEADER },
-        UpdateExpression: 'ADD pendingCount :minus',
-        ExpressionAttributeValues: { ':minus': -1 },
-      }),
-    );
+    await this.updateHeader(parent, {
+      UpdateExpression: 'ADD pendingCount :minus',
+      ExpressionAttributeValues: { ':minus': -1 },
+    });
     return true;
   }
 
@@ -220,16 +221,12 @@ export class FanInStore {
       values[':name'] = new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]);
     }
     const out = await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: fanOutKey(parent), sk: HEADER },
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+      this.updateHeader(parent, {
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
     await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status);
@@ -253,16 +250,12 @@ export class FanInStore {
       values[':parent'] = parent;
     }
     const out = await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: fanOutKey(parent), sk: HEADER },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#state': 'state', ...(options.allEnded ? { '#total': 'total' } : {}) },
-          ExpressionAttributeValues: values,
-        }),
-      ),
+      this.updateHeader(parent, {
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#state': 'state', ...(options.allEnded ? { '#total': 'total' } : {}) },
+        ExpressionAttributeValues: values,
+      }),
     );
     return out !== undefined;
   }
@@ -274,16 +267,12 @@ export class FanInStore {
   async renewCallbackToken(parent: string, token: string): Promise<void> {
     const renew = (update: string, condition: string, values: Record<string, string>) =>
       conditional(() =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: fanOutKey(parent), sk: HEADER },
-            UpdateExpression: update,
-            ConditionExpression: `${condition} AND callbackToken <> :token`,
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':token': token, ...values },
-          }),
-        ),
+        this.updateHeader(parent, {
+          UpdateExpression: update,
+          ConditionExpression: `${condition} AND callbackToken <> :token`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':token': token, ...values },
+        }),
       );
     await renew('SET callbackToken = :token, #state = :running', '#state = :completed', { ':running': 'RUNNING', ':completed': 'COMPLETED' });
     await renew('SET callbackToken = :token', '#state = :running', { ':running': 'RUNNING' });
@@ -292,16 +281,12 @@ export class FanInStore {
   /** Ends a claim: `to` is the final state (COMPLETED, STOPPED) or RUNNING to give the claim back after an error. */
   async release(parent: string, from: 'COMPLETING' | 'STOPPING', to: FanInState): Promise<void> {
     await conditional(() =>
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: fanOutKey(parent), sk: HEADER },
-          UpdateExpression: 'SET #state = :to',
-          ConditionExpression: '#state = :from',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':to': to, ':from': from },
-        }),
-      ),
+      this.updateHeader(parent, {
+        UpdateExpression: 'SET #state = :to',
+        ConditionExpression: '#state = :from',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':to': to, ':from': from },
+      }),
     );
   }
 
