@@ -23,7 +23,7 @@ import {
   type StopPipelineExecutionCommandInput,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
-import { fixedLatency } from './aws-error';
+import { awsError, fixedLatency } from './aws-error';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -51,10 +51,8 @@ export interface FakeOptions {
   random?: () => number;
 }
 
-/** An error shaped like the SDK's service exceptions (name, $fault, $metadata). */
-export function apiError(name: string, message: string, status = 400): Error {
-  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
-}
+/** An error shaped like the SDK's service exceptions: the fakes' shared awsError, under the name these tests use. */
+export const apiError = awsError;
 
 export class FakeSageMaker {
   readonly pipelines = new Map<string, { name: string; arn: string; parameters: string[] }>();
