@@ -91,10 +91,11 @@ const ATHENA_GLUE_ACTIONS = [
 ];
 
 /**
- * A queue policy letting EventBridge rules whose names match `rulePattern` (IAM wildcards) send
- * the events they could not deliver to the queue `queueId` (their dead-letter queue).
+ * A queue policy letting the EventBridge rules named `ruleNames` send the events they could not
+ * deliver to the queue `queueId` (their dead-letter queue). Exact names, no pattern: names fitted
+ * by infra/_names.js need not share a prefix.
  */
-function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
+function eventBridgeDeadLetterPolicy(queueId, ruleNames) {
   return {
     Type: 'AWS::SQS::QueuePolicy',
     Properties: {
@@ -107,7 +108,7 @@ function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-            Condition: { ArnLike: { 'aws:SourceArn': arn('events', `rule/${rulePattern}`) } },
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleNames.map((name) => arn('events', `rule/${name}`)) } },
           },
         ],
       },

@@ -5,8 +5,7 @@
 
 const path = require('node:path');
 const fs = require('node:fs');
-
-const SERVICE = 'sagemaker-pipeline-functions';
+const { functionName } = require('./_names');
 
 // Lambda creates and deletes the network interfaces of a function in a VPC with its role. These EC2
 // actions take no resource narrower than `*` that works for every subnet (Lambda's own managed policy
@@ -34,7 +33,7 @@ function loadModules() {
 
 /** The role of one function: logs on its own log group, ENI management in a VPC, then the module's statements. */
 function functionRole(fnName, { stage, vpc }, statements) {
-  const logGroup = `/aws/lambda/${SERVICE}-${stage}-${fnName}`;
+  const logGroup = `/aws/lambda/${functionName(stage, fnName)}`;
   return {
     Type: 'AWS::IAM::Role',
     Properties: {

@@ -6,8 +6,7 @@
 'use strict';
 
 const { ATHENA_GLUE_ACTIONS } = require('./_resources');
-
-const SERVICE = 'sagemaker-pipeline-functions';
+const { stageNames } = require('./_names');
 
 const glueArn = (suffix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:glue:\${AWS::Region}:\${AWS::AccountId}:${suffix}` });
 const bucketArn = (bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` });
@@ -18,7 +17,7 @@ function glueResources(databases) {
 }
 
 function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
-  const workGroupName = `${SERVICE}-${ctx.stage}`;
+  const workGroupName = stageNames(ctx.stage).workGroup;
   const resultsPrefix = 'repair-table/';
   const listData = {
     Effect: 'Allow',

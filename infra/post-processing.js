@@ -5,6 +5,7 @@
 'use strict';
 
 const r = require('./_resources');
+const { stageNames } = require('./_names');
 
 const FUNCTION = 'onPipelineExecutionStatus';
 const QUEUE = 'PostProcessingFailedEventsQueue';
@@ -63,18 +64,25 @@ function statements(config) {
   ];
 }
 
+/** The rules infra/_config.js creates: 1 for execution status changes, 2 when a route has trigger `step`. */
+function ruleNames(ctx) {
+  const [execution, step] = stageNames(ctx.stage).rules.pipelineStatus;
+  const routes = r.routedTables(ctx.config);
+  return [...(routes.length > 0 ? [execution] : []), ...(routes.some((route) => route.trigger === 'step') ? [step] : [])];
+}
+
 module.exports = (ctx) => ({
   functions: { [FUNCTION]: statements(ctx.config) },
   resources: {
     [QUEUE]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `sagemaker-pipeline-functions-${ctx.stage}-post-processing-failed`,
+        QueueName: stageNames(ctx.stage).postProcessingFailedQueue,
         MessageRetentionPeriod: 1209600,
         SqsManagedSseEnabled: true,
       },
     },
     // The EventBridge rules send what they could not deliver to the function to the same queue.
-    PostProcessingFailedEventsQueuePolicy: r.eventBridgeDeadLetterPolicy(QUEUE, `sagemaker-pipeline-functions-${ctx.stage}-pipeline-status-*`),
+    PostProcessingFailedEventsQueuePolicy: r.eventBridgeDeadLetterPolicy(QUEUE, ruleNames(ctx)),
   },
 });

@@ -6,9 +6,13 @@
  */
 import { startDynalite } from '../test/fakes/dynalite';
 
+// The deployed table's name, as serverless.yml gives it to the functions (FAN_OUT_TABLE).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const names = require('../infra/_names.js') as { stageNames(stage: string): { fanOut: { table: string } } };
+
 async function main() {
   const stage = process.argv[2] ?? 'dev';
-  const dynamo = await startDynalite(`sagemaker-pipeline-functions-${stage}-fan-out`);
+  const dynamo = await startDynalite(names.stageNames(stage).fanOut.table);
   const endpoint = await dynamo.client.config.endpoint?.();
   console.log(`AWS_ENDPOINT_URL_DYNAMODB=${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`);
   const stop = () => void dynamo.close().then(() => process.exit(0));
