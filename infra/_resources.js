@@ -77,6 +77,12 @@ function athenaOutputStatements(uris) {
   ];
 }
 
+/**
+ * Spread into a resource that holds what must outlive the stack (fan-out state, failed events):
+ * `sls remove` and a replacement leave it in the account (docs/iam.md, What `sls remove` leaves behind).
+ */
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
 const workGroupArn = (name) => arn('athena', `workgroup/${name}`);
 
 // Athena runs MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION against Glue with the caller's rights.
@@ -118,6 +124,7 @@ function eventBridgeDeadLetterPolicy(queueId, ruleNames) {
 
 module.exports = {
   ATHENA_GLUE_ACTIONS,
+  RETAIN,
   eventBridgeDeadLetterPolicy,
   arn,
   routedTables,

@@ -5,7 +5,7 @@
 // both with `deploy.lambdaStepPartitions: { databases, dataBuckets }` in config/post-processing.json.
 'use strict';
 
-const { ATHENA_GLUE_ACTIONS } = require('./_resources');
+const { ATHENA_GLUE_ACTIONS, RETAIN } = require('./_resources');
 const { stageNames } = require('./_names');
 
 const glueArn = (suffix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:glue:\${AWS::Region}:\${AWS::AccountId}:${suffix}` });
@@ -67,8 +67,10 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
       ],
     },
     resources: {
-      // Query results of repairTable: private, encrypted, expired after 30 days.
+      // Query results of repairTable: private, encrypted, expired after 30 days. Retained: a non-empty
+      // bucket would make `sls remove` fail; left behind, it empties itself by its lifecycle rule.
       AthenaResultsBucket: {
+        ...RETAIN,
         Type: 'AWS::S3::Bucket',
         Properties: {
           BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },

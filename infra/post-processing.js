@@ -75,6 +75,7 @@ module.exports = (ctx) => ({
   functions: { [FUNCTION]: statements(ctx.config) },
   resources: {
     [QUEUE]: {
+      ...r.RETAIN,
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: stageNames(ctx.stage).postProcessingFailedQueue,

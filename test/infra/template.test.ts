@@ -23,6 +23,8 @@ const deploy = deployOptions(config);
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 interface Statement {
   Effect: string;
@@ -174,7 +176,7 @@ describe('the packaged template', () => {
       const logs = statementsOf(roleOf(id)).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
       expect(logs).toHaveLength(1);
       // The function's own (fitted) name, as the framework names its log group.
-      expect(fn.Properties.FunctionName).toEqual(expect.stringMatching(/^sagemaker-pipeline-functions-.*-[0-9a-f]{8}-[a-zA-Z]+$/));
+      expect(fn.Properties.FunctionName).toEqual(expect.stringMatching(/^sagemaker-pipeline-functions-([A-Za-z0-9-]*-)?[0-9a-f]{8}-[a-zA-Z]+$/));
       expect(logs[0]?.Resource).toEqual({
         'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${String(fn.Properties.FunctionName)}:*`,
       });
@@ -411,6 +413,24 @@ describe('reliability and deploy options', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups.length).toBe(ofType('AWS::Lambda::Function').length);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(deploy.logRetentionInDays);
+  });
+
+  it('keeps the fan-out state, the queued messages and the Athena results bucket when the stack goes or replaces them', () => {
+    const retained = [
+      'FanOutTable',
+      'FanOutQueue',
+      'FanOutDeadLetterQueue',
+      'FanOutFailedEventsQueue',
+      'PostProcessingFailedEventsQueue',
+      'AthenaResultsBucket',
+    ];
+    for (const id of retained) {
+      expect([id, resources[id]?.DeletionPolicy, resources[id]?.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
+    }
+    // Everything else that holds data is named here: a new stateful resource must be added above.
+    const stateful = ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::S3::Bucket'];
+    const others = Object.entries(resources).filter(([id, r]) => stateful.includes(r.Type) && !retained.includes(id));
+    expect(others.map(([id]) => id)).toEqual(['ServerlessDeploymentBucket']);
   });
 
   it('puts no function in a VPC when none is configured', () => {
