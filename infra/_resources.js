@@ -83,6 +83,10 @@ function athenaOutputStatements(uris) {
  */
 const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
 
+// Athena asks Lake Formation for temporary credentials to data it governs with the caller's identity.
+// The action takes no resource narrower than `*` (the template test allow-lists it).
+const LAKE_FORMATION_DATA_ACCESS = { Effect: 'Allow', Action: ['lakeformation:GetDataAccess'], Resource: '*' };
+
 const workGroupArn = (name) => arn('athena', `workgroup/${name}`);
 
 // Athena runs MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION against Glue with the caller's rights.
@@ -125,6 +129,7 @@ function eventBridgeDeadLetterPolicy(queueId, ruleNames) {
 module.exports = {
   ATHENA_GLUE_ACTIONS,
   RETAIN,
+  LAKE_FORMATION_DATA_ACCESS,
   eventBridgeDeadLetterPolicy,
   arn,
   routedTables,

@@ -109,6 +109,8 @@ function context(stage, params = {}) {
     childPipelines: params.childPipelines ?? '*',
     // createPartitions / repairTable: the databases and data buckets they may touch (default all).
     partitionAccess: deploy.lambdaStepPartitions ?? {},
+    // deploy.lakeFormation: the Athena callers (repairTable here) need lakeformation:GetDataAccess.
+    lakeFormation: deploy.lakeFormation ?? false,
   };
 }
 

@@ -5,7 +5,7 @@
 // both with `deploy.lambdaStepPartitions: { databases, dataBuckets }` in config/post-processing.json.
 'use strict';
 
-const { ATHENA_GLUE_ACTIONS, RETAIN } = require('./_resources');
+const { ATHENA_GLUE_ACTIONS, LAKE_FORMATION_DATA_ACCESS, RETAIN } = require('./_resources');
 const { stageNames } = require('./_names');
 
 const glueArn = (suffix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:glue:\${AWS::Region}:\${AWS::AccountId}:${suffix}` });
@@ -64,6 +64,7 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
           Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
           Resource: { 'Fn::Sub': `\${AthenaResultsBucket.Arn}/${resultsPrefix}*` },
         },
+        ...(ctx.lakeFormation ? [LAKE_FORMATION_DATA_ACCESS] : []),
       ],
     },
     resources: {
@@ -86,7 +87,12 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
           Description: 'Queries of the repairTable function (MSCK REPAIR TABLE, ALTER TABLE ADD PARTITION)',
           RecursiveDeleteOption: true,
           WorkGroupConfiguration: {
-            ResultConfiguration: { OutputLocation: { 'Fn::Sub': `s3://\${AthenaResultsBucket}/${resultsPrefix}` } },
+            // Results go where the role may write, even if a step input names another outputLocation.
+            EnforceWorkGroupConfiguration: true,
+            ResultConfiguration: {
+              OutputLocation: { 'Fn::Sub': `s3://\${AthenaResultsBucket}/${resultsPrefix}` },
+              EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+            },
             PublishCloudWatchMetricsEnabled: true,
           },
         },

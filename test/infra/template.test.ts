@@ -103,7 +103,9 @@ const roleOf = (fnLogicalId: string): Resource => {
 // The only actions allowed on Resource '*': the EC2 network interface calls Lambda makes for a
 // function in a VPC (no narrower resource works for them). Metrics go through EMF logs, so
 // cloudwatch:PutMetricData is not needed.
+// With deploy.lakeFormation, lakeformation:GetDataAccess (no resource-level permissions) joins them.
 const STAR_RESOURCE_ALLOWED = new Set([
+  'lakeformation:GetDataAccess',
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSubnets',
