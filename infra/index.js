@@ -110,7 +110,7 @@ function context(stage, params = {}) {
     // createPartitions / repairTable: the databases and data buckets they may touch (default all).
     partitionAccess: deploy.lambdaStepPartitions ?? {},
     // deploy.lakeFormation: the Athena callers (repairTable here) need lakeformation:GetDataAccess.
-    lakeFormation: deploy.lakeFormation ?? false,
+    lakeFormation: config.deploy?.lakeFormation ?? false,
   };
 }
 

@@ -208,9 +208,6 @@ export function deployOptions(config: PostProcessingConfig) {
     logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
     maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
     lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
-    tableDataKeys: config.deploy?.kms?.tableDataKeys ?? [],
-    athenaWorkGroups: config.deploy?.athenaWorkGroups ?? [],
-    lakeFormation: config.deploy?.lakeFormation ?? false,
   };
 }
 
