@@ -14,6 +14,10 @@ const { createHash } = require('node:crypto');
 
 const SERVICE = 'sagemaker-pipeline-functions';
 const HASH_LENGTH = 8;
+// osls uploads the template to `serverless/<service>/<stage>/<13-digit ms>-<24-char ISO time>/
+// compiled-cloudformation-template.json` (its longest artifact key), and S3 keys are at most 1024
+// bytes: a longer stage packages but cannot deploy, so packaging refuses it.
+const MAX_STAGE_LENGTH = 1024 - `serverless/${SERVICE}//${'0'.repeat(13)}-${'0'.repeat(24)}/compiled-cloudformation-template.json`.length;
 
 /** Name length limits of the services (characters). */
 const LIMITS = {
@@ -68,6 +72,11 @@ const pipelineStatusRuleName = (stage, n) => resourceName(stage, `pipeline-statu
 
 /** Every name of a stage, as serverless.yml and the infra modules use them. */
 function stageNames(stage) {
+  if (stage.length > MAX_STAGE_LENGTH) {
+    throw new Error(
+      `stage "${stage.slice(0, 40)}..." is ${stage.length} characters: at most ${MAX_STAGE_LENGTH} fit in the S3 key osls uploads the template to (1024 bytes)`,
+    );
+  }
   return {
     stack: resourceName(stage, '', LIMITS.stack),
     functions: Object.fromEntries(FUNCTIONS.map((fn) => [fn, functionName(stage, fn)])),
@@ -91,6 +100,7 @@ function stageNames(stage) {
 module.exports = {
   SERVICE,
   LIMITS,
+  MAX_STAGE_LENGTH,
   FUNCTIONS,
   resourceName,
   functionName,

@@ -12,6 +12,7 @@ interface StageNames {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const names = require('../../infra/_names.js') as {
   LIMITS: Record<string, number>;
+  MAX_STAGE_LENGTH: number;
   FUNCTIONS: string[];
   resourceName(stage: string, suffix: string, limit: number): string;
   stageNames(stage: string): StageNames;
@@ -20,7 +21,7 @@ const names = require('../../infra/_names.js') as {
 // osls's stage pattern (node_modules/osls/lib/utils/stage-pattern.js): no length limit.
 const STAGE = /^[A-Za-z0-9-]+$/;
 const stages = fc.stringMatching(STAGE).filter((s) => s.length > 0);
-const longStages = fc.integer({ min: 40, max: 2000 }).chain((n) => fc.stringMatching(new RegExp(`^[A-Za-z0-9-]{${n}}$`)));
+const longStages = fc.integer({ min: 40, max: 907 }).chain((n) => fc.stringMatching(new RegExp(`^[A-Za-z0-9-]{${n}}$`)));
 
 /** Every name with its limit and the characters its service allows. */
 function namesWithLimits(stage: string): [string, number, RegExp][] {
@@ -96,6 +97,13 @@ describe('infra/_names', () => {
   it('is deterministic', () => {
     const stage = 'x'.repeat(300);
     expect(names.stageNames(stage)).toEqual(names.stageNames(stage));
+  });
+
+  it('refuses a stage too long for the S3 key of the deployment artifacts, naming the stage and the limit', () => {
+    // serverless/sagemaker-pipeline-functions/<stage>/<ms>-<ISO>/compiled-cloudformation-template.json <= 1024
+    expect(names.MAX_STAGE_LENGTH).toBe(907);
+    expect(() => names.stageNames('s'.repeat(907))).not.toThrow();
+    expect(() => names.stageNames('s'.repeat(908))).toThrow(/stage "s{40}\.\.\." is 908 characters: at most 907 fit/);
   });
 
   it('refuses a suffix that leaves no room for the stage, naming the limit', () => {
