@@ -25,6 +25,13 @@ for fn in "${functions[@]}"; do
 done
 
 if [ $# -eq 0 ]; then
+  # A failure shows the error's real name, as Lambda's errorType would (not a minified class name).
+  if out=$(npx sls invoke local -f concat --data '{"str1": "a"}' 2>&1); then
+    echo "FAILED: concat accepted an input without str2"; echo "$out"; exit 1
+  fi
+  echo "$out" | grep -q '"errorType": "InvalidInputError"' || { echo "FAILED: concat's failure does not show errorType InvalidInputError"; echo "$out"; exit 1; }
+  echo 'ok: concat {"str1": "a"} -> fails with errorType InvalidInputError'
+
   # No AWS endpoint can answer here: these must end before any call (an unrouted pipeline, a status
   # that needs no work). The ones that call AWS are covered by the handler tests with the same files.
   export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1
