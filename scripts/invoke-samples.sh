@@ -4,7 +4,7 @@
 # post-processing ignores), and the sweep against a local DynamoDB; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR
 
 kebab() { echo "$1" | sed 's/[A-Z]/-&/g' | tr 'A-Z' 'a-z'; }
 functions=("$@")
