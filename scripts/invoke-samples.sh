@@ -10,9 +10,11 @@ kebab() { echo "$1" | sed 's/[A-Z]/-&/g' | tr 'A-Z' 'a-z'; }
 functions=("$@")
 [ ${#functions[@]} -gt 0 ] || functions=(concat joinStrings versionedName exampleOutputs)
 
+stderr_file=$(mktemp)
 invoke() {
   local fn=$1 file=$2 out
-  out=$(npx sls invoke local -f "$fn" --path "$file" 2>&1) || { echo "FAILED: $fn $file"; echo "$out"; exit 1; }
+  # stderr (the SDK's Node-version notice on Node < 22, npm notices) is shown only on failure.
+  out=$(npx sls invoke local -f "$fn" --path "$file" 2>"$stderr_file") || { echo "FAILED: $fn $file"; echo "$out"; cat "$stderr_file"; exit 1; }
   last_output=$(echo "$out" | grep -v '^npm' | tr -d ' \n')
   echo "ok: $fn $file -> $(echo "$last_output" | cut -c1-120)"
 }
@@ -44,6 +46,12 @@ if [ $# -eq 0 ]; then
   fi
   echo "$out" | grep -q 'ECONNREFUSED 127.0.0.1:9' || { echo "FAILED: the offline recipe did not fail at the network call"; echo "$out"; exit 1; }
   echo "ok: onPipelineExecutionStatus events/on-pipeline-execution-status-succeeded.json -> fails at the network call (ECONNREFUSED)"
+  # A queue consumer that fails a message still succeeds (exit 0, as on Lambda): it returns the
+  # message in batchItemFailures, and its log says the message failed (docs/troubleshooting.md).
+  out=$(npx sls invoke local -f fanOutCallback --path events/fan-out-callback.json 2>&1) || { echo "FAILED: fanOutCallback exited non-zero"; echo "$out"; exit 1; }
+  echo "$out" | grep -q '"itemIdentifier"' && echo "$out" | grep -q 'fan-in message [^ ]* failed: .*ECONNREFUSED.*SQS will deliver it again' ||
+    { echo "FAILED: fanOutCallback did not report the failed message"; echo "$out"; exit 1; }
+  echo "ok: fanOutCallback events/fan-out-callback.json -> exit 0, batchItemFailures, logged 'fan-in message ... failed'"
 
   # The sweep against a local DynamoDB holding an empty fan-out table: it must list no fan-out.
   table_log=$(mktemp)
