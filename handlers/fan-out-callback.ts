@@ -3,6 +3,7 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'a
 import * as z from 'zod/mini';
 import { dynamoDbClient, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../lib/core/config';
+import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { parseFanInMessage } from '../lib/fan-out/callback-message';
@@ -39,7 +40,13 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
     try {
       await handleFanInMessage(deps, parseFanInMessage(record.body));
     } catch (error) {
-      logger.error('fan-in message failed', { messageId: record.messageId, error: error as Error });
+      // The invocation itself succeeds (exit code 0 under `sls invoke local`, as on Lambda): it
+      // reports the message in batchItemFailures, and SQS delivers that one message again.
+      logger.error(
+        `fan-in message ${record.messageId} failed: ${describeError(error)}; ` +
+          'reported in batchItemFailures, so SQS will deliver it again (then move it to the dead-letter queue)',
+        { messageId: record.messageId, error: error as Error },
+      );
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -5,6 +5,7 @@ import callbackEvent from '../../events/fan-out-callback.json';
 import stoppingEvent from '../../events/fan-out-callback-stopping.json';
 import statusEvent from '../../events/on-child-execution-status.json';
 import sweepEvent from '../../events/sweep-fan-outs.json';
+import { logger } from '../../lib/core/powertools';
 import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
 import { sqsEventOf, START_FORMS, STOPPING_FORMS, type CallbackStep } from '../helpers/callback-messages';
@@ -127,7 +128,12 @@ describe('fan-in handlers', () => {
   it('reports only the failing message of a batch', async () => {
     const bad = { ...callbackEvent.Records[0], messageId: 'bad-1', body: 'not json' };
     const event = { Records: [bad, ...stoppingEvent.Records] } as SQSEvent;
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     const result = await callback(event, context);
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-1' }] });
+    // What `sls invoke local` shows besides the returned object: the message failed, and what happens next.
+    expect(logged).toHaveBeenCalledTimes(1);
+    expect(logged.mock.calls[0]?.[0]).toMatch(/^fan-in message bad-1 failed: Error: not a fan-in message: .*SQS will deliver it again/);
+    logged.mockRestore();
   });
 });

@@ -34,9 +34,16 @@ interface Statement {
 }
 interface Packaged {
   resources: Record<string, Resource>;
-  state: { service: { provider: { stackTags?: Record<string, string>; stackName?: string } } };
+  outputs: Record<string, { Description?: string; Value: unknown }>;
+  state: {
+    service: {
+      provider: { stackTags?: Record<string, string>; stackName?: string };
+      functions: Record<string, { description?: string }>;
+    };
+  };
 }
 let resources: Record<string, Resource>;
+let outputs: Packaged['outputs'];
 let state: Packaged['state'];
 let production: Packaged;
 
@@ -81,11 +88,11 @@ async function packageStage(stage: string): Promise<Packaged> {
   }
   const template = JSON.parse(fs.readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
   const packagedState = JSON.parse(fs.readFileSync(path.join(out, 'serverless-state.json'), 'utf8'));
-  return { resources: template.Resources, state: packagedState };
+  return { resources: template.Resources, outputs: template.Outputs ?? {}, state: packagedState };
 }
 
 beforeAll(async () => {
-  ({ resources, state } = await packageStage(LONG_STAGE));
+  ({ resources, outputs, state } = await packageStage(LONG_STAGE));
   production = await packageStage('production');
 }, 600_000);
 
@@ -438,5 +445,38 @@ describe('reliability and deploy options', () => {
   it('puts no function in a VPC when none is configured', () => {
     expect(deploy.vpc).toBeUndefined();
     for (const [, fn] of ofType('AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+  });
+});
+
+describe("the packaged template's Outputs (what `sls info --verbose` prints after a deploy)", () => {
+  const referenced = (value: unknown) => {
+    const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    return v.Ref ?? v['Fn::GetAtt']?.[0];
+  };
+
+  it("give each LambdaStep function's ARN", () => {
+    const lambdaSteps = Object.entries(state.service.functions).filter(([, fn]) => fn.description?.startsWith('LambdaStep'));
+    expect(lambdaSteps.length).toBeGreaterThanOrEqual(7);
+    for (const [fn] of lambdaSteps) {
+      const id = `${fn[0]?.toUpperCase()}${fn.slice(1)}`;
+      expect([fn, outputs[`${id}FunctionArn`]?.Value]).toEqual([fn, { 'Fn::GetAtt': [`${id}LambdaFunction`, 'Arn'] }]);
+      expect(resources[`${id}LambdaFunction`]?.Type).toBe('AWS::Lambda::Function');
+    }
+  });
+
+  it("give every queue's URL: the CallbackStep's queue, its dead-letter queue and the failed-events queues", () => {
+    const queues = ofType('AWS::SQS::Queue').map(([id]) => id);
+    expect(queues).toEqual(expect.arrayContaining(['FanOutQueue', 'FanOutDeadLetterQueue', 'FanOutFailedEventsQueue', 'PostProcessingFailedEventsQueue']));
+    for (const queue of queues) expect([queue, outputs[`${queue}Url`]?.Value]).toEqual([queue, { Ref: queue }]);
+    expect(outputs.FanOutQueueUrl?.Description).toMatch(/CallbackStep's sqs_queue_url/);
+    expect(outputs.FanOutQueueArn?.Value).toEqual({ 'Fn::GetAtt': ['FanOutQueue', 'Arn'] });
+  });
+
+  it('describe each output and refer only to resources of the stack', () => {
+    for (const [name, output] of Object.entries(outputs)) {
+      const id = referenced(output.Value);
+      expect([name, id !== undefined && id in resources]).toEqual([name, true]);
+      if (!/QualifiedArn$|^ServerlessDeploymentBucketName$/.test(name)) expect([name, output.Description]).toEqual([name, expect.any(String)]);
+    }
   });
 });
