@@ -126,6 +126,9 @@ def check_snippet(snippet, expected, errors):
         errors.append(f"{where}: the first line must say the SDK version: # SageMaker Python SDK v2 ... (or v3)")
         return
     version = version.group(1)
+    # Module-level NAME = "..." constants, so that sqs_queue_url=FAN_OUT_QUEUE_URL is checked too.
+    constants = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                 for t in n.targets if isinstance(t, ast.Name)}
     known = IMPORTS[version]
     kwargs = dict(KWARGS, Pipeline=PIPELINE_KWARGS[version])
     for node in ast.walk(tree):
@@ -159,7 +162,11 @@ def check_snippet(snippet, expected, errors):
                     compare_outputs(declared_outputs(node, errors, where), expected[function], function, where, errors)
             if name == "CallbackStep":
                 queue = keyword(node, "sqs_queue_url")
-                if isinstance(queue, ast.Constant) and str(queue.value).endswith("-fan-out"):
+                if isinstance(queue, ast.Name) and queue.id in constants:
+                    queue = constants[queue.id]
+                if not isinstance(queue, ast.Constant):
+                    errors.append(f"{where}: CallbackStep: sqs_queue_url must be a string, or a NAME = \"...\" of the snippet")
+                elif str(queue.value).endswith("-fan-out"):
                     compare_outputs(declared_outputs(node, errors, where), expected["fanIn"], "the fan-in's callback", where, errors)
 
 

@@ -43,7 +43,9 @@ interface Block {
 }
 
 const problems: string[] = [];
-const problem = (message: string) => problems.push(message);
+const problem = (message: string) => {
+  if (!problems.includes(message)) problems.push(message);
+};
 
 function pages(): string[] {
   const docs = existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')) : [];
@@ -214,13 +216,30 @@ function checkPython(blocks: Block[]): void {
   if (result.status !== 0) problem(`python snippets: ${result.stderr || 'see above'}`.trim());
 }
 
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+export function headingSlugs(markdown: string): Set<string> {
+  const text = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...text.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map((m) =>
+      (m[1] ?? '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
 function checkLinks(files: string[]): void {
   for (const file of files) {
     const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
     for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      const target = (match[1] ?? '').split('#')[0] ?? '';
-      if (!target || /^[a-z]+:/.test(target)) continue;
-      if (!existsSync(resolve(ROOT, dirname(file), target))) problem(`${file}: link to ${target}, which does not exist`);
+      const [target = '', anchor] = (match[1] ?? '').split('#');
+      if (/^[a-z]+:/.test(target)) continue;
+      const path = target ? resolve(ROOT, dirname(file), target) : join(ROOT, file);
+      if (!existsSync(path)) problem(`${file}: link to ${target}, which does not exist`);
+      else if (anchor && path.endsWith('.md') && !headingSlugs(readFileSync(path, 'utf8')).has(anchor)) {
+        problem(`${file}: link to ${match[1]}: no such heading`);
+      }
     }
   }
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
