@@ -1,0 +1,316 @@
+/**
+ * Checks that README.md and docs/*.md say what the code does (CI: `node --import tsx scripts/check-docs.ts`).
+ *
+ * Shell blocks (```bash, ```sh, ```shell) run as written, one at a time, from the repository root with
+ * `bash -e -o pipefail`, in a fresh HOME, with no AWS credentials. A block:
+ * - containing the comment line `# needs an AWS account` is not run (the reader sees why);
+ * - preceded by `<!-- check-docs: ci-step -->` is not run again: each of its commands must appear
+ *   in .ci/run, which runs it (npm ci, npm test);
+ * - preceded by `<!-- check-docs: prints /regex/ -->` must succeed and print a match;
+ * - preceded by `<!-- check-docs: fails /regex/ -->` must fail and print a match (a command that
+ *   stops at its first AWS call, for example);
+ * - otherwise must succeed.
+ * Output samples go in ```text blocks, which are not run.
+ *
+ * Python blocks are compiled and their SDK use checked by scripts/check-docs.py, which also
+ * compares the outputs each LambdaStep or CallbackStep snippet declares with what the function
+ * returns: the return type of each handler's `run` (read with the TypeScript compiler) and the keys of
+ * the fan-in's callback outputs.
+ *
+ * Also: README.md is at most 15 KB and links every page of docs/; every relative link of the pages,
+ * and every `docs/<page>.md` the code and configuration name, points at a file that exists.
+ *
+ *   node --import tsx scripts/check-docs.ts [--no-run]   # --no-run: every check but running the shell blocks
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { fanInOutputs } from '../lib/fan-out/fan-in';
+
+const ROOT = resolve(__dirname, '..');
+const README_MAX_BYTES = 15 * 1024;
+const BLOCK_TIMEOUT_MS = 10 * 60 * 1000;
+const NEEDS_AWS = /^\s*# needs an AWS account\b/m;
+
+interface Block {
+  file: string;
+  line: number;
+  lang: string;
+  code: string;
+  marker?: string;
+}
+
+const problems: string[] = [];
+const problem = (message: string) => {
+  if (!problems.includes(message)) problems.push(message);
+};
+
+function pages(): string[] {
+  const docs = existsSync(join(ROOT, 'docs')) ? readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')) : [];
+  return ['README.md', ...docs.sort().map((f) => `docs/${f}`)];
+}
+
+/** The fenced blocks of a Markdown page, with the `<!-- check-docs: ... -->` comment right above each, if any. */
+export function fencedBlocks(file: string, text: string): Block[] {
+  const lines = text.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(```+)\s*([\w-]*)/.exec(lines[i] ?? '');
+    if (!open) continue;
+    const fence = open[2] ?? '```';
+    const end = lines.findIndex((l, j) => j > i && l.trim().startsWith(fence) && l.trim().replace(/`/g, '') === '');
+    if (end < 0) {
+      problem(`${file}:${i + 1}: unclosed code block`);
+      break;
+    }
+    const above = /<!--\s*check-docs:\s*(.*?)\s*-->/.exec(lines[i - 1] ?? '');
+    const indent = open[1]?.length ?? 0;
+    blocks.push({
+      file,
+      line: i + 1,
+      lang: (open[3] ?? '').toLowerCase(),
+      code: lines.slice(i + 1, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n'),
+      marker: above?.[1],
+    });
+    i = end;
+  }
+  return blocks;
+}
+
+/** The commands of a block, one per line (continuations joined, comments and `&&` split off). */
+function commands(code: string): string[] {
+  return code
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .flatMap((l) => l.split(/\s+&&\s+/));
+}
+
+function runShellBlock(block: Block, ciRun: string, run: boolean): string {
+  const where = `${block.file}:${block.line}`;
+  if (NEEDS_AWS.test(block.code)) return 'needs an AWS account: not run';
+  if (block.marker === 'ci-step') {
+    const missing = commands(block.code).filter((c) => !ciRun.includes(c));
+    if (missing.length > 0) problem(`${where}: marked ci-step, but .ci/run does not run: ${missing.join('; ')}`);
+    return 'run by .ci/run';
+  }
+  const expectation = /^(prints|fails)\s+\/(.*)\/$/.exec(block.marker ?? '');
+  if (block.marker !== undefined && !expectation) {
+    problem(`${where}: unknown marker "${block.marker}" (ci-step, prints /re/, fails /re/)`);
+    return 'bad marker';
+  }
+  if (!run) return 'not run (--no-run)';
+  const home = mkdtempSync(join(tmpdir(), 'check-docs-'));
+  const script = join(home, 'block.sh');
+  writeFileSync(script, block.code);
+  const started = Date.now();
+  const result = spawnSync('bash', ['-e', '-o', 'pipefail', script], {
+    cwd: ROOT,
+    env: { ...process.env, HOME: home },
+    encoding: 'utf8',
+    timeout: BLOCK_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  rmSync(home, { recursive: true, force: true });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const ok = result.status === 0;
+  const wantFailure = expectation?.[1] === 'fails';
+  const pattern = expectation?.[2] !== undefined ? new RegExp(expectation[2]) : undefined;
+  if (ok === wantFailure || (pattern && !pattern.test(output))) {
+    const wanted = `${wantFailure ? 'to fail' : 'to succeed'}${pattern ? ` printing /${pattern.source}/` : ''}`;
+    problem(`${where}: expected ${wanted}; exit ${result.status ?? result.signal}:\n${output.split('\n').slice(-25).join('\n')}`);
+    return `FAILED (${seconds} s)`;
+  }
+  return `ok (${seconds} s${wantFailure ? ', failed as documented' : ''})`;
+}
+
+/** Output name -> 'string' | 'number' | 'boolean' for each LambdaStep function, from the return type of its `run`. */
+export function lambdaStepOutputs(): Record<string, Record<string, string>> {
+  const files = readdirSync(join(ROOT, 'handlers'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(ROOT, 'handlers', f));
+  const program = ts.createProgram(files, {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    resolveJsonModule: true,
+    skipLibCheck: true,
+    noEmit: true,
+  });
+  const checker = program.getTypeChecker();
+  const kindOf = (type: ts.Type): string => {
+    if (type.flags & ts.TypeFlags.NumberLike) return 'number';
+    if (type.flags & ts.TypeFlags.BooleanLike) return 'boolean';
+    if (type.isUnion() && type.types.every((t) => t.flags & ts.TypeFlags.BooleanLike)) return 'boolean';
+    return 'string'; // strings, and lists or objects, which the contract returns as JSON strings
+  };
+  const found: Record<string, Record<string, string>> = {};
+  for (const file of files) {
+    const source = program.getSourceFile(file);
+    if (!source) continue;
+    const visit = (node: ts.Node) => {
+      if (ts.isCallExpression(node) && node.expression.getText(source) === 'defineLambdaStep') {
+        const definition = node.arguments[0];
+        if (definition && ts.isObjectLiteralExpression(definition)) {
+          const prop = (name: string) =>
+            definition.properties.find((p) => p.name !== undefined && ts.isIdentifier(p.name) && p.name.text === name);
+          const name = prop('name');
+          const run = prop('run');
+          const fn = run && ts.isPropertyAssignment(run) ? run.initializer : run;
+          if (name && ts.isPropertyAssignment(name) && ts.isStringLiteral(name.initializer) && fn && ts.isFunctionLike(fn)) {
+            const signature = checker.getSignatureFromDeclaration(fn);
+            const returned = signature && checker.getAwaitedType(checker.getReturnTypeOfSignature(signature));
+            if (returned) {
+              found[name.initializer.text] = Object.fromEntries(
+                checker.getPropertiesOfType(returned).map((p) => [p.name, kindOf(checker.getNonNullableType(checker.getTypeOfSymbol(p)))]),
+              );
+            }
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
+
+/** The fan-in callback's outputs and their types, from the function that builds them. */
+function fanInOutputTypes(): Record<string, string> {
+  const outputs = fanInOutputs({
+    parentExecutionArn: 'arn',
+    callbackToken: 'token',
+    state: 'COMPLETING',
+    total: 2,
+    endedCount: 2,
+    succeeded: 1,
+    failed: 1,
+    stopped: 0,
+    pendingCount: 0,
+    failOnChildFailure: false,
+    maxConcurrency: 10,
+    failedChildren: ['0002|child-item-2'],
+  });
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, v]) => [k, /^\d+$/.test(v) ? 'integer' : /^(true|false)$/.test(v) ? 'boolean' : 'string']),
+  );
+}
+
+function runPythonChecks(snippets: Pick<Block, 'file' | 'line' | 'code'>[], expected: object): { ok: boolean; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'check-docs-py-'));
+  writeFileSync(join(dir, 'snippets.json'), JSON.stringify(snippets));
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify(expected));
+  const result = spawnSync('python3', [join(ROOT, 'scripts/check-docs.py'), join(dir, 'snippets.json'), join(dir, 'expected.json')], {
+    encoding: 'utf8',
+  });
+  rmSync(dir, { recursive: true, force: true });
+  return { ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+/** A snippet with the mistakes the checker exists for: if it passes, the checker has gone blind. */
+const KNOWN_BAD_SNIPPET = [
+  '# SageMaker Python SDK v2',
+  'from sagemaker.workflow.lambda_step import LambdaOutput, LambdaOutputTypeEnum, LambdaStep',
+  'from sagemaker.mlops.workflow.callback_step import CallbackStep',
+  'start = LambdaStep(name="S", lambda_func=Lambda(function_arn=FUNCTIONS_ARN + "startChildPipelines"), timeout=600,',
+  '    outputs=[LambdaOutput(output_name="startedCount", output_type=LambdaOutputTypeEnum.String)])',
+].join('\n');
+const KNOWN_BAD_FINDINGS = ['takes no argument timeout', 'not in the SageMaker Python SDK v2', 'returns "executionArnsTruncated"', 'declared String'];
+
+function checkPython(blocks: Block[]): void {
+  const outputs = lambdaStepOutputs();
+  if (Object.keys(outputs).length < 7) problem(`scripts/check-docs.ts: found the outputs of ${Object.keys(outputs).length} LambdaStep functions only`);
+  const expected = { ...outputs, fanIn: fanInOutputTypes() };
+  const selfTest = runPythonChecks([{ file: 'self-test', line: 1, code: KNOWN_BAD_SNIPPET }], expected);
+  const missed = KNOWN_BAD_FINDINGS.filter((finding) => !selfTest.output.includes(finding));
+  if (selfTest.ok || missed.length > 0) problem(`scripts/check-docs.py no longer reports: ${missed.join('; ') || 'any problem'}`);
+  const result = runPythonChecks(
+    blocks.map(({ file, line, code }) => ({ file, line, code })),
+    expected,
+  );
+  process.stdout.write(result.output);
+  if (!result.ok) problem('python snippets: see above');
+}
+
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+export function headingSlugs(markdown: string): Set<string> {
+  const text = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...text.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)].map((m) =>
+      (m[1] ?? '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
+function checkLinks(files: string[]): void {
+  for (const file of files) {
+    const text = readFileSync(join(ROOT, file), 'utf8').replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+    for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const [target = '', anchor] = (match[1] ?? '').split('#');
+      if (/^[a-z]+:/.test(target)) continue;
+      const path = target ? resolve(ROOT, dirname(file), target) : join(ROOT, file);
+      if (!existsSync(path)) problem(`${file}: link to ${target}, which does not exist`);
+      else if (anchor && path.endsWith('.md') && !headingSlugs(readFileSync(path, 'utf8')).has(anchor)) {
+        problem(`${file}: link to ${match[1]}: no such heading`);
+      }
+    }
+  }
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  for (const page of files.filter((f) => f.startsWith('docs/'))) {
+    if (!readme.includes(`](${page}`)) problem(`README.md does not link ${page}`);
+  }
+  const size = statSync(join(ROOT, 'README.md')).size;
+  if (size > README_MAX_BYTES) problem(`README.md is ${size} bytes (at most ${README_MAX_BYTES})`);
+}
+
+/** Every `docs/<page>.md` the code, the scripts and the configuration name must exist. */
+function checkPointers(): void {
+  const sources = ['serverless.yml', 'package.json'];
+  for (const dir of ['config', 'handlers', 'lib', 'infra', 'scripts', 'bench', '.ci']) {
+    const walk = (d: string): void => {
+      if (!existsSync(join(ROOT, d))) return;
+      for (const entry of readdirSync(join(ROOT, d), { withFileTypes: true })) {
+        const path = join(d, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.(ts|js|json|sh|yml)$|^run$/.test(entry.name)) sources.push(path);
+      }
+    };
+    walk(dir);
+  }
+  for (const source of sources) {
+    const text = readFileSync(join(ROOT, source), 'utf8');
+    for (const match of text.matchAll(/\bdocs\/[\w.-]+\.md/g)) {
+      if (!existsSync(join(ROOT, match[0]))) problem(`${source} names ${match[0]}, which does not exist`);
+    }
+  }
+}
+
+function main(): void {
+  const run = !process.argv.includes('--no-run');
+  const files = pages();
+  const blocks = files.flatMap((file) => fencedBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
+  checkLinks(files);
+  checkPointers();
+  checkPython(blocks.filter((b) => b.lang === 'python'));
+  const ciRun = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+  for (const block of blocks.filter((b) => ['bash', 'sh', 'shell'].includes(b.lang))) {
+    const first = commands(block.code)[0] ?? '';
+    console.log(`${block.file}:${block.line}  ${first.slice(0, 70)}  -> ${runShellBlock(block, ciRun, run)}`);
+  }
+  if (problems.length > 0) {
+    console.error(`\n${problems.length} problem(s):\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    process.exit(1);
+  }
+  console.log(`docs checked: ${files.map((f) => relative(ROOT, join(ROOT, f))).join(', ')}`);
+}
+
+main();
