@@ -24,6 +24,8 @@ export interface DiscoveryResult {
   ignoredObjects: number;
   listRequests: number;
   strategy: ListingStrategy;
+  /** Set when the listing was stopped early: the last key listed (every key up to it was seen). */
+  stoppedAfter?: string;
 }
 
 /**
@@ -79,6 +81,10 @@ export class DiscoveryCollector {
 
   private addSkipped(path: string, reason: string): void {
     if (!this.skipped.has(path)) this.skipped.set(path, { path, reason });
+  }
+
+  get partitionCount(): number {
+    return this.partitions.size;
   }
 
   hasPartition(prefix: string): boolean {

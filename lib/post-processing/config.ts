@@ -27,6 +27,8 @@ const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
   updateMoved: z.optional(z.boolean()),
+  /** Register even on a table with Athena partition projection enabled (Athena ignores registered partitions). */
+  registerDespiteProjection: z.optional(z.boolean()),
 });
 
 const AthenaOptions = z.strictObject({

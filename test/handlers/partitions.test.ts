@@ -75,7 +75,7 @@ describe('repairTable handler', () => {
     const w = world();
     w.athena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [['Repair: Added partition to metastore orders:process_date=2021-12-15/shard=0']] });
     const out = await repairHandler(repairEvent, context);
-    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0 });
+    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
     expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
   });
 

@@ -37,7 +37,7 @@ describe('repairTable', () => {
 
     const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, workGroup: 'wg', outputLocation: 's3://results/q/' });
 
-    expect(result).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 2, notAdded: 0 });
+    expect(result).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 2, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
     const [query] = s.fakeAthena.queries.values();
     expect(query?.input).toMatchObject({
       QueryString: 'MSCK REPAIR TABLE `sales_db`.`orders`',
@@ -106,7 +106,7 @@ describe('repairTable', () => {
 
   it('mode add: runs nothing when nothing is found', async () => {
     const s = setup();
-    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add' })).resolves.toEqual({ queryExecutionId: '', state: 'NOTHING_TO_ADD', added: 0, notAdded: 0 });
+    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add' })).resolves.toMatchObject({ queryExecutionId: '', state: 'NOTHING_TO_ADD', added: 0, notAdded: 0, skipped: 0 });
   });
 
   it('pages through long MSCK results', async () => {
