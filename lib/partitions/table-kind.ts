@@ -31,7 +31,7 @@ export function selfManagedFormat(table: Table): 'Iceberg' | 'Delta Lake' | 'Hud
 
 /** The message refusing a table of a self-managing format, naming it and why. */
 export const selfManagedRefusal = (name: string, format: string) =>
-  `table: ${name} is a ${format} table: ${format} keeps its own partition metadata and Athena reads it, not catalog partitions; nothing to register`;
+  `table: ${name} is ${/^[AEIOU]/.test(format) ? 'an' : 'a'} ${format} table: ${format} keeps its own partition metadata and Athena reads it, not catalog partitions; nothing to register`;
 
 /** What a result says when projection made registration pointless. */
 export const PROJECTION_NOTE =

@@ -63,6 +63,15 @@ describe('createPartitions handler', () => {
     expect(out).toMatchObject({ added: 3, removed: 1 });
   });
 
+  it('stops before the Lambda context runs out of time, reporting incomplete; registerDespiteProjection is an input', async () => {
+    const w = world();
+    const late = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+    const out = await createHandler(createEvent, late);
+    expect(out).toMatchObject({ added: 0, incomplete: true, resumeAfter: '', partitionProjection: false });
+    expect(w.glue.partitions(DATABASE, 'orders')).toHaveLength(0);
+    await expect(createHandler({ ...createEvent, registerDespiteProjection: 'true' }, context)).resolves.toMatchObject({ added: 2, incomplete: false });
+  });
+
   it('refuses unknown fields and a prefix outside the Location, naming the field', async () => {
     world();
     await expect(createHandler({ ...createEvent, dryrun: true }, context)).rejects.toThrow(/dryrun: unexpected field/);
