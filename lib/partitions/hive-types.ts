@@ -84,8 +84,9 @@ export function partitionValueError(value: string, type: string | undefined): st
   const [kind, first, second] = [sized[1], Number(sized[2]), sized[3] === undefined ? undefined : Number(sized[3])];
   if (kind === 'decimal') return decimalError(value, first, second ?? 0);
   if (second !== undefined) return undefined;
-  // Athena fails a query on a varchar(n)/char(n) partition value longer than n characters.
-  return [...value].length > first ? `longer than ${first} characters (${kind}(${first}))` : undefined;
+  // Athena fails a query on a varchar(n)/char(n) partition value longer than n characters (char: before its padding).
+  const text = kind === 'char' ? value.replace(/ +$/, '') : value;
+  return [...text].length > first ? `longer than ${first} characters (${kind}(${first}))` : undefined;
 }
 
 /** The first value of a partition that its key's type rejects, as `key=value: reason`, or undefined. */

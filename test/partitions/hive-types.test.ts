@@ -18,7 +18,7 @@ describe('partitionValueError', () => {
     ...valid('DECIMAL(10, 2)', '12345678.9'),
     ...valid('string', 'abc', '', 'ü/%'),
     ...valid('varchar(3)', 'abc', '日本語'),
-    ...valid('char(2)', 'ab'),
+    ...valid('char(2)', 'ab', 'ab  '),
     ...valid('double', '1.5', '-2e10', 'NaN', '3d'),
     ...valid('binary', 'anything'),
     ...valid('int', '__HIVE_DEFAULT_PARTITION__'),
@@ -53,6 +53,7 @@ describe('partitionValueError', () => {
     ['decimal(5,2)', '.', /not a decimal/],
     ['decimal', '12345678901', /decimal\(10,0\)/],
     ['varchar(3)', 'abcd', /longer than 3 characters/],
+    ['varchar(3)', 'abc ', /longer than 3 characters/],
     ['char(1)', 'ab', /longer than 1 characters/],
     ['double', 'abc', /not a number/],
   ])('rejects %s %j', (type, value, reason) => {
