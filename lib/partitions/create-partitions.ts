@@ -22,7 +22,7 @@ import { parsePartitionPath, valuesKey } from './partition-paths';
 import { missingPartitions, partitionName, planPartitions, type PartitionPlan } from './plan';
 import { discoverPartitions, prefixHoldsData } from './s3-listing';
 import { formatS3Uri, tryParseS3Uri } from './s3-uri';
-import { buildSummary, MAX_SUMMARY_LENGTH } from './summary';
+import { buildSummary, clip, MAX_SUMMARY_LENGTH } from './summary';
 import { PROJECTION_NOTE } from './table-kind';
 import { resolveTableScope, type TableScope } from './table-scope';
 import type { CreatePartitionsRequest, CreatePartitionsResult } from './types';
@@ -102,7 +102,7 @@ export async function createPartitions(deps: CreatePartitionsDeps, request: Crea
 
   if (scope.projection && !request.registerDespiteProjection) {
     const counts = { added: 0, alreadyRegistered: 0, moved: 0, removed: 0, skipped: 0 };
-    const summary = JSON.stringify({ table: `${database}.${table}`, scanned, dryRun, partitionProjection: true, note: PROJECTION_NOTE });
+    const summary = JSON.stringify({ table: clip(`${database}.${table}`, 200), scanned: clip(scanned, 200), dryRun, partitionProjection: true, note: PROJECTION_NOTE });
     return { ...counts, dryRun, incomplete: false, resumeAfter: '', partitionProjection: true, summary };
   }
 

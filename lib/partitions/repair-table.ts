@@ -14,7 +14,7 @@ import { partitionTypeError } from './hive-types';
 import { partitionName } from './plan';
 import { discoverPartitions } from './s3-listing';
 import { formatS3Uri } from './s3-uri';
-import { buildSummary } from './summary';
+import { buildSummary, clip, MAX_SUMMARY_LENGTH } from './summary';
 import { hasPartitionProjection, PROJECTION_NOTE } from './table-kind';
 import { assertRegistrable, resolveTableScope, type TableScope } from './table-scope';
 import type { RepairTableRequest, RepairTableResult } from './types';
@@ -50,6 +50,13 @@ export async function repairTable(deps: RepairTableDeps, request: RepairTableReq
   return { ...result, partitionProjection: hasPartitionProjection(table) };
 }
 
+/** Counts and a few partitions MSCK did not add, within the 1024 characters of an output (escapes included). */
+function msckSummary(table: string, counts: { added: number; notAdded: number }, notAdded: readonly string[]): string {
+  const base = { table: clip(table, 200), ...counts };
+  const withExamples = JSON.stringify({ ...base, notAddedExamples: notAdded.slice(0, 3).map((e) => clip(e, 150)) });
+  return withExamples.length <= MAX_SUMMARY_LENGTH ? withExamples : JSON.stringify({ ...base, examplesTruncated: true });
+}
+
 const projectionResult = (table: string): RepairTableResult => ({
   queryExecutionId: '',
   state: 'PARTITION_PROJECTION',
@@ -57,7 +64,7 @@ const projectionResult = (table: string): RepairTableResult => ({
   notAdded: 0,
   skipped: 0,
   partitionProjection: true,
-  summary: JSON.stringify({ table, partitionProjection: true, note: PROJECTION_NOTE }),
+  summary: JSON.stringify({ table: clip(table, 200), partitionProjection: true, note: PROJECTION_NOTE }),
 });
 
 async function msck(
@@ -83,7 +90,7 @@ async function msck(
     ...counts,
     skipped: 0,
     partitionProjection: false,
-    summary: JSON.stringify({ table: `${request.database}.${request.table}`, ...counts, notAddedExamples: outcome.notAdded.slice(0, 3).map((e) => e.slice(0, 200)) }),
+    summary: msckSummary(`${request.database}.${request.table}`, counts, outcome.notAdded),
   };
 }
 

@@ -14,7 +14,8 @@ export interface SummaryInput {
   examples: Record<string, readonly string[]>;
 }
 
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** `text` cut to `max` characters, marking the cut. */
+export const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /**
  * Builds the summary JSON, dropping examples and shortening names until it fits in 1024 characters;

@@ -109,6 +109,16 @@ describe('repairTable', () => {
     await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add' })).resolves.toMatchObject({ queryExecutionId: '', state: 'NOTHING_TO_ADD', added: 0, notAdded: 0, skipped: 0 });
   });
 
+  it('keeps the MSCK summary within 1024 characters whatever the names it did not add', async () => {
+    const s = setup();
+    const names = Array.from({ length: 5 }, (_, i) => `orders:process_date=${'\u0001'.repeat(300)}${i}/shard=a`);
+    s.fakeAthena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [[`Partitions not in metastore:\t${names.join('\t')}`]] });
+    const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, allowNotAdded: true });
+    expect(result.notAdded).toBe(5);
+    expect(result.summary.length).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(result.summary)).toMatchObject({ notAdded: 5, examplesTruncated: true });
+  });
+
   it('pages through long MSCK results', async () => {
     const s = setup();
     const rows = Array.from({ length: 2500 }, (_, i) => [`Repair: Added partition to metastore orders:process_date=${i}/shard=a`]);
