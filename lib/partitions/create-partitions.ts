@@ -146,7 +146,9 @@ export async function createPartitions(deps: CreatePartitionsDeps, request: Crea
   const listedAll = discovery.stoppedAfter === undefined && registered !== undefined;
 
   // Removal needs the whole prefix listed: a stopped listing did not see what it would remove.
-  const toRemove = request.removeMissing && listedAll && !outOfTime() ? await removalCandidates(deps, database, table, scope, discovery.partitions) : [];
+  const canRemove = request.removeMissing === true && listedAll && !outOfTime();
+  const toRemove = canRemove ? await removalCandidates(deps, database, table, scope, discovery.partitions) : [];
+  let removalLeft = request.removeMissing === true && !canRemove;
 
   const failed: EntryError[] = [];
   let added = plan.create.length;
@@ -178,14 +180,19 @@ export async function createPartitions(deps: CreatePartitionsDeps, request: Crea
         failed.push(...result.failed);
       }
     }
-    if (toRemove.length > 0) {
+    if (toRemove.length > 0 && (unsent > 0 || outOfTime())) {
+      removalLeft = true;
+      removed = 0;
+    } else if (toRemove.length > 0) {
       const result = await batchDeletePartitions(deps.glue, database, table, toRemove.map((p) => p.Values ?? []), batch);
       removed = result.deleted.length;
       failed.push(...result.failed);
     }
   }
-  const incomplete = !listedAll || unsent > 0 || movesLeft;
-  const resumeAfter = incomplete ? resumePoint(scope, request.startAfter, { discovery, registered: registered !== undefined, plan, unsent, movesLeft }) : '';
+  const incomplete = !listedAll || unsent > 0 || movesLeft || removalLeft;
+  // Moves and removals left undone are redone from where this run started (removal: the whole prefix).
+  const restart = movesLeft || request.removeMissing === true;
+  const resumeAfter = incomplete ? resumePoint(scope, request.startAfter, { discovery, registered: registered !== undefined, plan, unsent, restart }) : '';
 
   const summary = buildSummary({
     table: `${database}.${table}`,
@@ -237,18 +244,18 @@ export async function createPartitions(deps: CreatePartitionsDeps, request: Crea
 
 /**
  * Where a run that stopped early should resume (an S3 URI for `startAfter`): before the first
- * partition it did not create, or after the last key it listed. Moves left undone, or no progress,
- * resume where this run started ('' = the beginning).
+ * partition it did not create, or after the last key it listed. With `restart` (work that needs the
+ * run's whole range), or no progress, it resumes where this run started ('' = the beginning).
  */
 function resumePoint(
   scope: TableScope,
   startedAfter: string | undefined,
-  state: { discovery: DiscoveryResult; registered: boolean; plan: PartitionPlan; unsent: number; movesLeft: boolean },
+  state: { discovery: DiscoveryResult; registered: boolean; plan: PartitionPlan; unsent: number; restart: boolean },
 ): string {
   const { discovery, plan, unsent } = state;
   const uri = (key: string) => `${scope.location.scheme}://${scope.location.bucket}/${key}`;
   let key: string | undefined;
-  if (!state.registered || state.movesLeft) key = undefined;
+  if (!state.registered || state.restart) key = undefined;
   // The first unsent partition's folder: StartAfter = the folder itself lists every key in it.
   else if (unsent > 0) key = plan.create[plan.create.length - unsent]?.prefix;
   else key = discovery.stoppedAfter;

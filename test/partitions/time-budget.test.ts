@@ -85,6 +85,17 @@ describe('createPartitions under a time budget', () => {
     expect(w.fakeGlue.log.count('BatchDeletePartition')).toBe(0);
   });
 
+  it('leaves removals it has no time for to a re-run of the whole prefix, saying the run is incomplete', async () => {
+    const w = world(450, 1);
+    w.fakeGlue.addPartitions(DATABASE, TABLE, [{ values: ['2021-12-15', '9999'], location: `s3://${BUCKET}/${PREFIX}process_date=2021-12-15/shard=9999/` }]);
+    // GetTable, ListObjectsV2, BatchGetPartition, GetPartitions: 4 s; two batches of 100 while 5 s are left.
+    const first = await createPartitions(w.invocation(10_000), request({ removeMissing: true }), { stopMarginMs: MARGIN, concurrency: 1 });
+    expect(first).toMatchObject({ incomplete: true, added: 200, removed: 0, resumeAfter: '' });
+    expect(w.fakeGlue.log.count('BatchDeletePartition')).toBe(0);
+    const again = await createPartitions(w.invocation(600_000), request({ removeMissing: true }));
+    expect(again).toMatchObject({ incomplete: false, added: 250, alreadyRegistered: 200, removed: 1 });
+  });
+
   it('refuses a startAfter outside the scanned prefix, or combined with removeMissing', async () => {
     const w = world(1, 1);
     const run = (extra: object) => createPartitions(w.invocation(600_000), request(extra));
