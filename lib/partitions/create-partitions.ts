@@ -69,7 +69,7 @@ export function partitionMetrics(result: CreatePartitionsResult): { PartitionsAd
 
 /** `startAfter` as bucket and raw key (not directory form: it may name an object), under the scanned prefix. */
 function parseStartAfter(startAfter: string, scope: TableScope): string {
-  const match = /^s3[an]?:\/\/([^/\s]+)\/(.+)$/i.exec(startAfter);
+  const match = /^s3[an]?:\/\/([^/\s]+)\/([\s\S]+)$/i.exec(startAfter);
   if (!match || match[1] !== scope.scan.bucket || !(match[2] ?? '').startsWith(scope.scan.prefix)) {
     throw new InvalidInputError(`startAfter: expected an S3 URI under ${formatS3Uri(scope.scan).slice(0, 300)} (a previous run's resumeAfter)`, ['startAfter']);
   }

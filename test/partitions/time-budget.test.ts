@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { InvalidInputError } from '../../lib/core/errors';
 import { createPartitions } from '../../lib/partitions/create-partitions';
 import { BUCKET, DATABASE, TABLE, partitionedTable } from '../fakes/partitioned-table';
@@ -102,6 +103,21 @@ describe('createPartitions under a time budget', () => {
     await expect(run({ startAfter: `s3://other-bucket/${PREFIX}x` })).rejects.toThrow(/^startAfter: expected an S3 URI under s3:\/\/data-bucket\/warehouse\/orders\//);
     await expect(run({ s3Uri: `s3://${BUCKET}/${PREFIX}process_date=1/`, startAfter: `s3://${BUCKET}/${PREFIX}process_date=2/a` })).rejects.toThrow(InvalidInputError);
     await expect(run({ startAfter: `s3://${BUCKET}/${PREFIX}a`, removeMissing: true })).rejects.toThrow(/startAfter: cannot be combined with removeMissing/);
+  });
+
+  it('takes any startAfter under the scanned prefix and refuses anything else naming the field', async () => {
+    const w = world(3, 1);
+    const under = fc.string({ unit: 'binary', maxLength: 40 }).map((rest) => `s3://${BUCKET}/${PREFIX}${rest}`);
+    const hostile = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.constantFrom('s3://', `s3://${BUCKET}`, `s3://${BUCKET}/`, `s3://${BUCKET}/warehouse/`, '__proto__', `S3://${BUCKET}/${PREFIX}x`));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(under, hostile), async (startAfter) => {
+        const valid = /^s3[an]?:\/\//i.test(startAfter) && startAfter.replace(/^s3[an]?:\/\//i, '').startsWith(`${BUCKET}/${PREFIX}`) && !/\s/.test(BUCKET);
+        const run = createPartitions(w.invocation(600_000), request({ startAfter, dryRun: true }));
+        if (valid) await expect(run).resolves.toMatchObject({ incomplete: false });
+        else await expect(run).rejects.toMatchObject({ name: 'InvalidInputError', fields: ['startAfter'] });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('without a clock, runs to the end', async () => {
