@@ -4,7 +4,10 @@ import { logger, metrics, MetricUnit } from '../lib/core/powertools';
 import { boolean, defineLambdaStep, nonEmptyText } from '../lib/lambda-step';
 import { createPartitions, partitionMetrics } from '../lib/partitions/create-partitions';
 
-/** `{database, table, s3Uri?, dryRun?, removeMissing?, updateMoved?}` -> `{added, alreadyRegistered, moved, removed, skipped, dryRun, summary}`. */
+/**
+ * `{database, table, s3Uri?, dryRun?, removeMissing?, updateMoved?, registerDespiteProjection?, startAfter?}` ->
+ * `{added, alreadyRegistered, moved, removed, skipped, dryRun, incomplete, resumeAfter, partitionProjection, summary}`.
+ */
 export const handler = defineLambdaStep({
   name: 'createPartitions',
   input: z.object({
@@ -14,13 +17,20 @@ export const handler = defineLambdaStep({
     dryRun: z.optional(boolean()),
     removeMissing: z.optional(boolean()),
     updateMoved: z.optional(boolean()),
+    registerDespiteProjection: z.optional(boolean()),
+    startAfter: z.optional(nonEmptyText()),
   }),
-  run: async (input) => {
-    const result = await createPartitions({ s3: s3Client(), glue: glueClient() }, input, {
+  run: async (input, ctx) => {
+    const result = await createPartitions({ s3: s3Client(), glue: glueClient(), remainingTimeMs: ctx.remainingTimeMs }, input, {
       onDetail: (detail) => logger.info('partition discovery', { ...detail, failed: detail.failed.length }),
     });
     for (const [name, value] of Object.entries(partitionMetrics(result))) metrics.addMetric(name, MetricUnit.Count, value);
-    logger.info('registered partitions', { database: input.database, table: input.table, summary: result.summary });
+    logger.info(result.incomplete ? 'registered partitions, out of time: incomplete' : 'registered partitions', {
+      database: input.database,
+      table: input.table,
+      resumeAfter: result.resumeAfter,
+      summary: result.summary,
+    });
     return result;
   },
 });

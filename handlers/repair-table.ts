@@ -13,7 +13,10 @@ const env = readEnv(
   }),
 );
 
-/** `{database, table, workGroup?, outputLocation?, mode?, s3Uri?, allowNotAdded?}` -> `{queryExecutionId, state, added, notAdded}`. */
+/**
+ * `{database, table, workGroup?, outputLocation?, mode?, s3Uri?, allowNotAdded?, registerDespiteProjection?}` ->
+ * `{queryExecutionId, state, added, notAdded, skipped, partitionProjection, summary}`.
+ */
 export const handler = defineLambdaStep({
   name: 'repairTable',
   input: z.object({
@@ -24,6 +27,7 @@ export const handler = defineLambdaStep({
     mode: z.optional(z.enum(['msck', 'add'], { error: 'expected "msck" or "add"' })),
     s3Uri: z.optional(nonEmptyText()),
     allowNotAdded: z.optional(boolean()),
+    registerDespiteProjection: z.optional(boolean()),
   }),
   run: async (input, ctx) => {
     const result = await repairTable(
@@ -31,7 +35,7 @@ export const handler = defineLambdaStep({
       { ...input, workGroup: input.workGroup ?? env.ATHENA_WORKGROUP, outputLocation: input.outputLocation ?? env.ATHENA_OUTPUT_LOCATION },
     );
     metrics.addMetric('PartitionsAdded', MetricUnit.Count, result.added);
-    metrics.addMetric('PartitionsSkipped', MetricUnit.Count, result.notAdded);
+    metrics.addMetric('PartitionsSkipped', MetricUnit.Count, result.notAdded + result.skipped);
     logger.info('repaired table', { database: input.database, table: input.table, ...result });
     return result;
   },

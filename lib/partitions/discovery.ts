@@ -2,7 +2,7 @@
  * Partition discovery without I/O: collects the verdicts of listed keys into partitions, skipped
  * paths and ignored objects, and decides where the next LIST request starts.
  */
-import { classifyObjectKey, isHiddenName, parsePartitionComponent, valuesKey, type KeyVerdict } from './partition-paths';
+import { classifyObjectKey, isHiddenName, isNonDataFileName, parsePartitionComponent, valuesKey, type KeyVerdict } from './partition-paths';
 import { compareUtf8, MAX_CHAR } from './utf8-order';
 
 export interface FoundPartition {
@@ -24,6 +24,8 @@ export interface DiscoveryResult {
   ignoredObjects: number;
   listRequests: number;
   strategy: ListingStrategy;
+  /** Set when the listing was stopped early: the last key listed (every key up to it was seen). */
+  stoppedAfter?: string;
 }
 
 /**
@@ -38,6 +40,8 @@ export class DiscoveryCollector {
   private readonly partitions = new Map<string, FoundPartition>();
   private readonly prefixes = new Set<string>();
   private readonly skipped = new Map<string, SkippedPath>();
+  /** The last data verdict: listings are in key order, so the next keys are mostly its partition's other files. */
+  private lastData: Extract<KeyVerdict, { kind: 'data' }> | undefined;
   ignoredObjects = 0;
 
   constructor(
@@ -47,8 +51,17 @@ export class DiscoveryCollector {
 
   /** Records one listed object key; returns its verdict. */
   addKey(key: string): KeyVerdict {
+    // A data file directly in the last data partition's folder gets that verdict again (the partition is recorded).
+    const last = this.lastData;
+    if (last !== undefined && key.startsWith(last.partitionPrefix)) {
+      const rest = key.slice(last.partitionPrefix.length);
+      if (!rest.includes('/') && !isNonDataFileName(rest)) return last;
+    }
     const verdict = classifyObjectKey(key, this.locationPrefix, this.partitionKeys);
-    if (verdict.kind === 'data') this.addPartition(verdict.values, verdict.partitionPrefix);
+    if (verdict.kind === 'data') {
+      this.lastData = verdict;
+      this.addPartition(verdict.values, verdict.partitionPrefix);
+    }
     else if (verdict.kind === 'skipped') this.addSkipped(verdict.path, verdict.reason);
     else this.ignoredObjects++;
     return verdict;
@@ -79,6 +92,10 @@ export class DiscoveryCollector {
 
   private addSkipped(path: string, reason: string): void {
     if (!this.skipped.has(path)) this.skipped.set(path, { path, reason });
+  }
+
+  get partitionCount(): number {
+    return this.partitions.size;
   }
 
   hasPartition(prefix: string): boolean {

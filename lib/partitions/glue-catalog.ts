@@ -37,6 +37,8 @@ export interface BatchOptions {
   concurrency?: number;
   /** Waits between UnprocessedKeys rounds (default: real timers). */
   sleep?: (ms: number) => Promise<void>;
+  /** batchCreatePartitions: asked before each call; true leaves that batch (and the later ones) unsent. */
+  stop?: () => boolean;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -112,9 +114,14 @@ export interface CreateOutcome {
   created: string[][];
   alreadyExists: string[][];
   failed: EntryError[];
+  /** Batches left unsent because `stop` said so (out of time): the number of partitions in them. */
+  unsent: number;
 }
 
-/** Creates partitions 100 a call. AlreadyExistsException entries are reported apart: another run registered them. */
+/**
+ * Creates partitions 100 a call, in order. AlreadyExistsException entries are reported apart: another
+ * run registered them. Once `options.stop` says so, no further call starts.
+ */
 export async function batchCreatePartitions(
   glue: GlueClient,
   database: string,
@@ -122,8 +129,15 @@ export async function batchCreatePartitions(
   inputs: readonly PartitionInput[],
   options: BatchOptions = {},
 ): Promise<CreateOutcome> {
-  const outcome: CreateOutcome = { created: [], alreadyExists: [], failed: [] };
+  const outcome: CreateOutcome = { created: [], alreadyExists: [], failed: [], unsent: 0 };
+  let stopped = false;
   await inBatches(inputs, BATCH_CREATE_MAX, options, async (chunk) => {
+    // Once stopped, stay stopped: what was sent is then a leading run of `inputs`.
+    stopped ||= options.stop?.() ?? false;
+    if (stopped) {
+      outcome.unsent += chunk.length;
+      return;
+    }
     const out = await glue.send(new BatchCreatePartitionCommand({ DatabaseName: database, TableName: table, PartitionInputList: chunk }));
     const errors = entryErrors(out.Errors, (e) => e.PartitionValues, (e) => e.ErrorDetail);
     for (const input of chunk) {

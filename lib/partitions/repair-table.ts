@@ -9,10 +9,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { PartialFailureError } from '../core/errors';
 import { addPartitionStatements, msckStatement, parseMsckResult, quoteIdentifier, unsafeValueReason } from './athena-statements';
 import { readQueryRows, startQuery, waitForQuery, type PollOptions } from './athena-query';
+import { getTable } from './glue-catalog';
+import { partitionTypeError } from './hive-types';
 import { partitionName } from './plan';
 import { discoverPartitions } from './s3-listing';
 import { formatS3Uri } from './s3-uri';
-import { resolveTableScope } from './table-scope';
+import { buildSummary, clip, MAX_SUMMARY_LENGTH } from './summary';
+import { hasPartitionProjection, PROJECTION_NOTE } from './table-kind';
+import { assertRegistrable, resolveTableScope, type TableScope } from './table-scope';
 import type { RepairTableRequest, RepairTableResult } from './types';
 
 export interface RepairTableDeps {
@@ -32,8 +36,36 @@ export async function repairTable(deps: RepairTableDeps, request: RepairTableReq
   quoteIdentifier(request.table, 'table');
   const pollOptions: PollOptions = { remainingTimeMs: deps.remainingTimeMs, sleep: deps.sleep, ...poll };
   const query = { database: request.database, workGroup: request.workGroup, outputLocation: request.outputLocation };
-  return request.mode === 'add' ? addPartitions(deps, request, query, pollOptions) : msck(deps, request, query, pollOptions);
+  const name = `${request.database}.${request.table}`;
+  if (request.mode === 'add') {
+    const scope = await resolveTableScope(deps.glue, request.database, request.table, request.s3Uri);
+    if (scope.projection && !request.registerDespiteProjection) return projectionResult(name);
+    return addPartitions(deps, request, scope, query, pollOptions);
+  }
+  // MSCK reads the table itself; what it must not be given is checked here all the same.
+  const table = await getTable(deps.glue, request.database, request.table);
+  assertRegistrable(table, name);
+  if (hasPartitionProjection(table) && !request.registerDespiteProjection) return projectionResult(name);
+  const result = await msck(deps, request, query, pollOptions);
+  return { ...result, partitionProjection: hasPartitionProjection(table) };
 }
+
+/** Counts and a few partitions MSCK did not add, within the 1024 characters of an output (escapes included). */
+function msckSummary(table: string, counts: { added: number; notAdded: number }, notAdded: readonly string[]): string {
+  const base = { table: clip(table, 200), ...counts };
+  const withExamples = JSON.stringify({ ...base, notAddedExamples: notAdded.slice(0, 3).map((e) => clip(e, 150)) });
+  return withExamples.length <= MAX_SUMMARY_LENGTH ? withExamples : JSON.stringify({ ...base, examplesTruncated: true });
+}
+
+const projectionResult = (table: string): RepairTableResult => ({
+  queryExecutionId: '',
+  state: 'PARTITION_PROJECTION',
+  added: 0,
+  notAdded: 0,
+  skipped: 0,
+  partitionProjection: true,
+  summary: JSON.stringify({ table: clip(table, 200), partitionProjection: true, note: PROJECTION_NOTE }),
+});
 
 async function msck(
   deps: RepairTableDeps,
@@ -51,16 +83,24 @@ async function msck(
         .join(', ')}; register them with createPartitions, or set allowNotAdded to accept`,
     );
   }
-  return { queryExecutionId: id, state: execution.Status?.State ?? 'SUCCEEDED', added: outcome.added.length, notAdded: outcome.notAdded.length };
+  const counts = { added: outcome.added.length, notAdded: outcome.notAdded.length };
+  return {
+    queryExecutionId: id,
+    state: execution.Status?.State ?? 'SUCCEEDED',
+    ...counts,
+    skipped: 0,
+    partitionProjection: false,
+    summary: msckSummary(`${request.database}.${request.table}`, counts, outcome.notAdded),
+  };
 }
 
 async function addPartitions(
   deps: RepairTableDeps,
   request: RepairTableRequest,
+  scope: TableScope,
   query: { database: string; workGroup?: string; outputLocation?: string },
   poll: PollOptions,
 ): Promise<RepairTableResult> {
-  const scope = await resolveTableScope(deps.glue, request.database, request.table, request.s3Uri);
   const keyNames = scope.partitionKeys.map((k) => k.name);
   const discovery = await discoverPartitions(deps.s3, {
     bucket: scope.location.bucket,
@@ -68,7 +108,15 @@ async function addPartitions(
     scanPrefix: scope.scan.prefix,
     partitionKeys: keyNames,
   });
-  const partitions = discovery.partitions.map((p) => ({ values: p.values, location: formatS3Uri({ ...scope.location, prefix: p.prefix }) }));
+  // Values their key's declared type rejects would fail every Athena query touching the partition.
+  const typeSkipped: { path: string; reason: string }[] = [];
+  const partitions = discovery.partitions
+    .filter((p) => {
+      const error = partitionTypeError(scope.partitionKeys, p.values);
+      if (error !== undefined) typeSkipped.push({ path: p.prefix.slice(scope.location.prefix.length), reason: error });
+      return error === undefined;
+    })
+    .map((p) => ({ values: p.values, location: formatS3Uri({ ...scope.location, prefix: p.prefix }) }));
   // Values Athena's DDL parser could read differently are left out: createPartitions registers them safely.
   const unsafe = partitions.filter((p) => [...p.values, p.location].some((v) => unsafeValueReason(v) !== undefined));
   const safe = partitions.filter((p) => !unsafe.includes(p));
@@ -89,7 +137,20 @@ async function addPartitions(
         .join(', ')}; register them with createPartitions, or set allowNotAdded to accept${ids.length > 0 ? ` (queries ${queryExecutionId})` : ''}`,
     );
   }
-  return { queryExecutionId, state, added: safe.length, notAdded: unsafe.length };
+  const skipped = [...typeSkipped, ...discovery.skipped];
+  const summary = buildSummary({
+    table: `${request.database}.${request.table}`,
+    scanned: formatS3Uri(scope.scan),
+    dryRun: false,
+    listing: { strategy: discovery.strategy, requests: discovery.listRequests },
+    counts: { added: safe.length, notAdded: unsafe.length, skipped: skipped.length, ...(typeSkipped.length > 0 ? { invalidValues: typeSkipped.length } : {}) },
+    examples: {
+      skipped: skipped.map((p) => `${p.path}: ${p.reason}`),
+      notAdded: unsafe.map((p) => partitionName(keyNames, p.values)),
+      added: safe.map((p) => partitionName(keyNames, p.values)),
+    },
+  });
+  return { queryExecutionId, state, added: safe.length, notAdded: unsafe.length, skipped: skipped.length, partitionProjection: scope.projection, summary };
 }
 
 /** Query ids joined with commas, cut to fit a LambdaStep output value. */

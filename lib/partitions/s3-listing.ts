@@ -44,28 +44,30 @@ export async function listPage(s3: S3Client, request: ListRequest): Promise<List
 }
 
 /**
- * Lists every key under `prefix` without a delimiter, handing each to `onKey`. With `skip`, when a
- * page ends inside a folder `onKey` reported as decided, the next request starts after that folder.
- * Returns the number of requests.
+ * Lists every key under `prefix` without a delimiter (after `startAfter` when given), handing each to
+ * `onKey`. With `skip`, when a page ends inside a folder `onKey` reported as decided, the next request
+ * starts after that folder. `stop`, asked after each page that is not the last, ends the listing
+ * early: `stoppedAfter` is then the last key listed.
  */
 export async function scanKeys(
   s3: S3Client,
   bucket: string,
   prefix: string,
   onKey: (key: string) => string | undefined,
-  options: { skip: boolean; stop?: () => boolean },
-): Promise<number> {
+  options: { skip: boolean; stop?: () => boolean; startAfter?: string },
+): Promise<{ requests: number; stoppedAfter?: string }> {
   let requests = 0;
-  let request: ListRequest = { bucket, prefix };
+  let request: ListRequest = { bucket, prefix, startAfter: options.startAfter };
   for (;;) {
     const page = await listPage(s3, request);
     requests++;
     let decided: string | undefined;
     for (const key of page.keys) decided = onKey(key);
     const lastKey = page.keys[page.keys.length - 1];
-    if (page.nextToken === undefined || options.stop?.()) return requests;
+    if (page.nextToken === undefined) return { requests };
+    if (options.stop?.()) return { requests, stoppedAfter: lastKey ?? request.startAfter };
     const next = options.skip && lastKey !== undefined ? nextPageAfter(prefix, lastKey, decided) : { done: false as const, continuation: true as const };
-    if (next.done) return requests;
+    if (next.done) return { requests };
     request = 'startAfter' in next ? { bucket, prefix, startAfter: next.startAfter } : { bucket, prefix, continuationToken: page.nextToken };
   }
 }
@@ -73,7 +75,7 @@ export async function scanKeys(
 /** True when at least one data object (not a marker, not under a hidden folder) lies under `prefix`. */
 export async function prefixHoldsData(s3: S3Client, bucket: string, prefix: string): Promise<{ holdsData: boolean; requests: number }> {
   let holdsData = false;
-  const requests = await scanKeys(
+  const { requests } = await scanKeys(
     s3,
     bucket,
     prefix,
@@ -96,6 +98,10 @@ export interface DiscoverRequest {
   strategy?: ListingStrategy;
   /** Parallel requests of the walk. */
   concurrency?: number;
+  /** skip and flat listings: list only the keys after this one (a previous run's resume point). */
+  startAfter?: string;
+  /** skip and flat listings: asked after each page with the partitions found so far; true ends the listing early. */
+  stop?: (found: number) => boolean;
 }
 
 /** Finds the partitions holding data under the scan prefix, with every skipped path and its reason. */
@@ -104,9 +110,15 @@ export async function discoverPartitions(s3: S3Client, request: DiscoverRequest)
   const collector = new DiscoveryCollector(request.locationPrefix, request.partitionKeys);
   const onKey = (key: string) => collector.addKey(key).decidedPrefix;
   if (strategy !== 'walk') {
-    const requests = await scanKeys(s3, request.bucket, request.scanPrefix, onKey, { skip: strategy === 'skip' });
-    return collector.result(requests, strategy);
+    const { stop } = request;
+    const scan = await scanKeys(s3, request.bucket, request.scanPrefix, onKey, {
+      skip: strategy === 'skip',
+      startAfter: request.startAfter,
+      stop: stop && (() => stop(collector.partitionCount)),
+    });
+    return { ...collector.result(scan.requests, strategy), ...(scan.stoppedAfter === undefined ? {} : { stoppedAfter: scan.stoppedAfter }) };
   }
+  if (request.startAfter !== undefined) throw new Error('discoverPartitions: startAfter needs the skip or flat listing');
   return walk(s3, request, collector);
 }
 
@@ -140,8 +152,8 @@ async function walk(s3: S3Client, request: DiscoverRequest, collector: Discovery
   await settleAll(
     frontier.map((leaf) =>
       limit(async () => {
-        const leafRequests = await scanKeys(s3, request.bucket, leaf, (key) => collector.addKey(key).decidedPrefix, { skip: true });
-        requests += leafRequests;
+        const leafScan = await scanKeys(s3, request.bucket, leaf, (key) => collector.addKey(key).decidedPrefix, { skip: true });
+        requests += leafScan.requests;
       }),
     ),
   );

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../core/errors';
 import { fixedScanValues } from './discovery';
 import { getTable } from './glue-catalog';
 import { formatS3Uri, isAtOrUnder, parseS3Uri, type S3Location } from './s3-uri';
+import { hasPartitionProjection, selfManagedFormat, selfManagedRefusal } from './table-kind';
 
 export interface TableScope {
   table: Table;
@@ -12,13 +13,30 @@ export interface TableScope {
   scan: S3Location;
   /** Values of the leading partition keys the scan prefix fixes (`s3Uri` = `.../year=2024/`: ['2024']). */
   fixedValues: string[];
+  /** Athena partition projection is enabled: Athena ignores the catalog's partitions. */
+  projection: boolean;
 }
 
-/** Reads the table and checks it is partitioned, has an S3 Location, and that `s3Uri` lies under it. */
+/**
+ * Refuses tables whose partitions are not the catalog's to register: Iceberg, Delta Lake and Hudi
+ * tables, and tables with no partition keys.
+ */
+export function assertRegistrable(table: Table, name: string): void {
+  const format = selfManagedFormat(table);
+  if (format !== undefined) throw new InvalidInputError(selfManagedRefusal(name, format), ['table']);
+  if ((table.PartitionKeys ?? []).length === 0) {
+    throw new InvalidInputError(`table: ${name} has no partition keys (PartitionKeys is empty): it has no partitions to register`, ['table']);
+  }
+}
+
+/**
+ * Reads the table and checks it is a registrable partitioned table (assertRegistrable), has an S3
+ * Location, and that `s3Uri` lies under it.
+ */
 export async function resolveTableScope(glue: GlueClient, database: string, tableName: string, s3Uri?: string): Promise<TableScope> {
   const table = await getTable(glue, database, tableName);
+  assertRegistrable(table, `${database}.${tableName}`);
   const partitionKeys = (table.PartitionKeys ?? []).map((k) => ({ name: k.Name ?? '', type: k.Type }));
-  if (partitionKeys.length === 0) throw new InvalidInputError(`table: ${database}.${tableName} has no partition keys`, ['table']);
   const rawLocation = table.StorageDescriptor?.Location;
   if (!rawLocation) throw new InvalidInputError(`table: ${database}.${tableName} has no StorageDescriptor.Location`, ['table']);
   const location = parseS3Uri(rawLocation, `table ${database}.${tableName} Location`);
@@ -28,5 +46,5 @@ export async function resolveTableScope(glue: GlueClient, database: string, tabl
   }
   const fixed = fixedScanValues(scan.prefix, location.prefix, partitionKeys.map((k) => k.name));
   if (!fixed.ok) throw new InvalidInputError(`s3Uri: folder "${fixed.component.slice(0, 100)}" does not fit the partition keys: ${fixed.reason}`, ['s3Uri']);
-  return { table, partitionKeys, location, scan: { ...scan, scheme: location.scheme }, fixedValues: fixed.values };
+  return { table, partitionKeys, location, scan: { ...scan, scheme: location.scheme }, fixedValues: fixed.values, projection: hasPartitionProjection(table) };
 }

@@ -12,6 +12,10 @@ export interface CreatePartitionsRequest {
   dryRun?: boolean;
   removeMissing?: boolean;
   updateMoved?: boolean;
+  /** Register even when the table has Athena partition projection enabled (Athena then ignores them). */
+  registerDespiteProjection?: boolean;
+  /** Continue a run that ran out of time: the `resumeAfter` it returned (an S3 URI under the scanned prefix). */
+  startAfter?: string;
 }
 
 export interface CreatePartitionsResult {
@@ -19,8 +23,15 @@ export interface CreatePartitionsResult {
   alreadyRegistered: number;
   moved: number;
   removed: number;
+  /** Paths not registered, with a reason in the summary: folders that do not fit the keys, values their key's type rejects. */
   skipped: number;
   dryRun: boolean;
+  /** True when the run stopped before the invocation's time ran out, with partitions left to register. */
+  incomplete: boolean;
+  /** When incomplete: the `startAfter` to pass to continue (an S3 URI), else ''. */
+  resumeAfter: string;
+  /** Athena partition projection is enabled on the table (nothing is registered unless registerDespiteProjection). */
+  partitionProjection: boolean;
   /** A JSON string of at most 1024 characters naming examples of each class. */
   summary: string;
 }
@@ -36,6 +47,8 @@ export interface RepairTableRequest {
   s3Uri?: string;
   /** MSCK only: partitions found but not added fail the invocation unless this is true. */
   allowNotAdded?: boolean;
+  /** Register even when the table has Athena partition projection enabled (Athena then ignores them). */
+  registerDespiteProjection?: boolean;
 }
 
 export interface RepairTableResult {
@@ -44,4 +57,10 @@ export interface RepairTableResult {
   state: string;
   added: number;
   notAdded: number;
+  /** mode add: partitions whose values their key's type rejects, not added (examples in `summary`). */
+  skipped: number;
+  /** Athena partition projection is enabled on the table (nothing is run unless registerDespiteProjection). */
+  partitionProjection: boolean;
+  /** A JSON string of at most 1024 characters: skipped partitions with reasons, or why nothing was run. */
+  summary: string;
 }

@@ -32,6 +32,8 @@ const workGroupName = () => text(WORK_GROUP, 'expected an Athena workgroup name 
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
   updateMoved: z.optional(z.boolean()),
+  /** Register even on a table with Athena partition projection enabled (Athena ignores registered partitions). */
+  registerDespiteProjection: z.optional(z.boolean()),
 });
 
 const AthenaOptions = z.strictObject({

@@ -5,6 +5,7 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { DeadlineError } from '../core/errors';
 import { createPartitions } from '../partitions/create-partitions';
 import { repairTable } from '../partitions/repair-table';
 import type { Registrars } from './run-registrations';
@@ -17,10 +18,20 @@ export interface RegistrarDeps {
   remainingTimeMs: () => number;
 }
 
-/** Glue routes call createPartitions, Athena routes repairTable. */
+/**
+ * Glue routes call createPartitions, Athena routes repairTable. A createPartitions run that stopped
+ * for lack of time fails the registration, so that the event is retried: the retry creates only
+ * what is still missing.
+ */
 export function partitionRegistrars({ s3, glue, athena, remainingTimeMs }: RegistrarDeps): Registrars {
   return {
-    glue: (request) => createPartitions({ s3, glue }, request),
+    glue: async (request) => {
+      const result = await createPartitions({ s3, glue, remainingTimeMs }, request);
+      if (result.incomplete) {
+        throw new DeadlineError(`out of time after registering ${result.added} partitions; the rest are registered on retry (summary ${result.summary})`);
+      }
+      return result;
+    },
     athena: (request) => repairTable({ athena, s3, glue, remainingTimeMs }, request),
   };
 }

@@ -8,12 +8,21 @@ import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { compareUtf8 } from '../../lib/partitions/utf8-order';
 import { awsError, CallLog } from './aws-error';
 
+/**
+ * A bucket's keys in S3 order, by index: an array, or a layout that computes its keys on demand
+ * (a million keys without holding them in memory).
+ */
+export interface SortedKeys {
+  readonly length: number;
+  at(index: number): string | undefined;
+}
+
 /** First index in [lo, keys.length) where `pred` turns false (pred must be true-then-false). */
-function firstFalse(keys: readonly string[], lo: number, pred: (key: string) => boolean): number {
+function firstFalse(keys: SortedKeys, lo: number, pred: (key: string) => boolean): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (pred(keys[mid] ?? '')) lo = mid + 1;
+    if (pred(keys.at(mid) ?? '')) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -22,6 +31,7 @@ function firstFalse(keys: readonly string[], lo: number, pred: (key: string) => 
 export class FakeS3 {
   readonly log: CallLog;
   private readonly buckets = new Map<string, string[]>();
+  private readonly layouts = new Map<string, SortedKeys>();
 
   constructor(options: { latencyMs?: number } = {}) {
     this.log = new CallLog(options.latencyMs ?? 0);
@@ -47,6 +57,12 @@ export class FakeS3 {
     return this;
   }
 
+  /** Serves `bucket` from keys computed on demand (they must be in S3 order); put and delete do not apply to it. */
+  putLayout(bucket: string, keys: SortedKeys): this {
+    this.layouts.set(bucket, keys);
+    return this;
+  }
+
   delete(bucket: string, predicate: (key: string) => boolean): this {
     this.buckets.set(bucket, (this.buckets.get(bucket) ?? []).filter((k) => !predicate(k)));
     return this;
@@ -58,7 +74,7 @@ export class FakeS3 {
 
   async listObjectsV2(input: ListObjectsV2CommandInput): Promise<ListObjectsV2CommandOutput> {
     await this.log.enter('ListObjectsV2');
-    const keys = input.Bucket === undefined ? undefined : this.buckets.get(input.Bucket);
+    const keys = input.Bucket === undefined ? undefined : (this.layouts.get(input.Bucket) ?? this.buckets.get(input.Bucket));
     if (!keys) throw awsError('NoSuchBucket', 'The specified bucket does not exist', 404);
     const prefix = input.Prefix ?? '';
     const delimiter = input.Delimiter;
@@ -84,7 +100,7 @@ export class FakeS3 {
     let i = start;
     let truncated = false;
     while (i < keys.length) {
-      const key = keys[i] ?? '';
+      const key = keys.at(i) ?? '';
       if (!key.startsWith(prefix)) break;
       if (contents.length + commonPrefixes.length >= maxKeys) {
         truncated = true;

@@ -63,6 +63,15 @@ describe('createPartitions handler', () => {
     expect(out).toMatchObject({ added: 3, removed: 1 });
   });
 
+  it('stops before the Lambda context runs out of time, reporting incomplete; registerDespiteProjection is an input', async () => {
+    const w = world();
+    const late = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+    const out = await createHandler(createEvent, late);
+    expect(out).toMatchObject({ added: 0, incomplete: true, resumeAfter: '', partitionProjection: false });
+    expect(w.glue.partitions(DATABASE, 'orders')).toHaveLength(0);
+    await expect(createHandler({ ...createEvent, registerDespiteProjection: 'true' }, context)).resolves.toMatchObject({ added: 2, incomplete: false });
+  });
+
   it('refuses unknown fields and a prefix outside the Location, naming the field', async () => {
     world();
     await expect(createHandler({ ...createEvent, dryrun: true }, context)).rejects.toThrow(/dryrun: unexpected field/);
@@ -75,7 +84,7 @@ describe('repairTable handler', () => {
     const w = world();
     w.athena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [['Repair: Added partition to metastore orders:process_date=2021-12-15/shard=0']] });
     const out = await repairHandler(repairEvent, context);
-    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0 });
+    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
     expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
   });
 

@@ -37,7 +37,7 @@ describe('repairTable', () => {
 
     const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, workGroup: 'wg', outputLocation: 's3://results/q/' });
 
-    expect(result).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 2, notAdded: 0 });
+    expect(result).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 2, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
     const [query] = s.fakeAthena.queries.values();
     expect(query?.input).toMatchObject({
       QueryString: 'MSCK REPAIR TABLE `sales_db`.`orders`',
@@ -106,7 +106,17 @@ describe('repairTable', () => {
 
   it('mode add: runs nothing when nothing is found', async () => {
     const s = setup();
-    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add' })).resolves.toEqual({ queryExecutionId: '', state: 'NOTHING_TO_ADD', added: 0, notAdded: 0 });
+    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add' })).resolves.toMatchObject({ queryExecutionId: '', state: 'NOTHING_TO_ADD', added: 0, notAdded: 0, skipped: 0 });
+  });
+
+  it('keeps the MSCK summary within 1024 characters whatever the names it did not add', async () => {
+    const s = setup();
+    const names = Array.from({ length: 5 }, (_, i) => `orders:process_date=${'\u0001'.repeat(300)}${i}/shard=a`);
+    s.fakeAthena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [[`Partitions not in metastore:\t${names.join('\t')}`]] });
+    const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, allowNotAdded: true });
+    expect(result.notAdded).toBe(5);
+    expect(result.summary.length).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(result.summary)).toMatchObject({ notAdded: 5, examplesTruncated: true });
   });
 
   it('pages through long MSCK results', async () => {

@@ -52,6 +52,12 @@ describe('toRequest', () => {
     });
   });
 
+  it('passes registerDespiteProjection, the configuration asking to register on a projection table', () => {
+    const [route] = routes({ database: 'd', table: 't', location: 's3://bkt/t/', strategy: 'glue', scope: 'table', glue: { registerDespiteProjection: true } });
+    if (!route) throw new Error('no route');
+    expect(toRequest({ route })).toEqual({ registrar: 'glue', request: { database: 'd', table: 't', registerDespiteProjection: true } });
+  });
+
   it('maps athena strategies to repairTable modes', () => {
     const [msck, add] = routes(
       { database: 'd', table: 'm', location: 's3://bkt/m/', strategy: 'athena-msck', scope: 'table', athena },

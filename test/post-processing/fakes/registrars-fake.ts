@@ -26,12 +26,12 @@ export class FakeRegistrars implements Registrars {
   async glue(request: CreatePartitionsRequest): Promise<CreatePartitionsResult> {
     this.glueCalls.push(request);
     const added = this.register(request.database, request.table, request.s3Uri ?? '<location>');
-    return { added, alreadyRegistered: 1 - added, moved: 0, removed: 0, skipped: 0, dryRun: false, summary: '{}' };
+    return { added, alreadyRegistered: 1 - added, moved: 0, removed: 0, skipped: 0, dryRun: false, incomplete: false, resumeAfter: '', partitionProjection: false, summary: '{}' };
   }
 
   async athena(request: RepairTableRequest): Promise<RepairTableResult> {
     this.athenaCalls.push(request);
     const added = this.register(request.database, request.table, request.s3Uri ?? '<location>');
-    return { queryExecutionId: `q-${this.athenaCalls.length}`, state: 'SUCCEEDED', added, notAdded: 0 };
+    return { queryExecutionId: `q-${this.athenaCalls.length}`, state: 'SUCCEEDED', added, notAdded: 0, skipped: 0, partitionProjection: false, summary: '{}' };
   }
 }
