@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
+import { dynamoDbClient, s3Client, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../lib/core/config';
 import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
@@ -9,6 +9,7 @@ import { logger } from '../lib/core/powertools';
 import { parseFanInMessage } from '../lib/fan-out/callback-message';
 import { handleFanInMessage } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { readManifestObject } from '../lib/fan-out/manifest-s3';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
 import { integer } from '../lib/lambda-step/inputs';
 
@@ -31,6 +32,7 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    readManifest: (uri: string) => readManifestObject(s3Client(), uri),
     scheduleResume: async (parent: string) =>
       sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS),
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,

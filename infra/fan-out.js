@@ -35,6 +35,13 @@ module.exports = (ctx) => {
     Action: ['sagemaker:DescribePipeline', 'sagemaker:StartPipelineExecution', 'sagemaker:ListPipelineExecutions'],
     Resource: [childPipelines],
   };
+  // Fan-out manifests (itemsS3Uri): object reads in the buckets deploy.fanOutManifestBuckets lists (default all).
+  const manifestBuckets = (ctx && ctx.manifestBuckets) || ['*'];
+  const readManifests = {
+    Effect: 'Allow',
+    Action: ['s3:GetObject'],
+    Resource: manifestBuckets.map((bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}/*` })),
+  };
   const callback = {
     Effect: 'Allow',
     Action: ['sagemaker:SendPipelineExecutionStepSuccess', 'sagemaker:SendPipelineExecutionStepFailure'],
@@ -54,9 +61,10 @@ module.exports = (ctx) => {
 
   return {
     functions: {
-      startChildPipelines: [startChildren],
+      startChildPipelines: [startChildren, readManifests],
       fanOutCallback: [
         startChildren,
+        readManifests,
         childExecutionAccess,
         callback,
         state,

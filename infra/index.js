@@ -109,6 +109,8 @@ function context(stage, params = {}) {
     childPipelines: params.childPipelines ?? '*',
     // createPartitions / repairTable: the databases and data buckets they may touch (default all).
     partitionAccess: deploy.lambdaStepPartitions ?? {},
+    // startChildPipelines / fanOutCallback: the buckets their manifests (itemsS3Uri) are read from (default all).
+    manifestBuckets: deploy.fanOutManifestBuckets ?? ['*'],
     // deploy.lakeFormation: the Athena callers (repairTable here) need lakeformation:GetDataAccess.
     lakeFormation: config.deploy?.lakeFormation ?? false,
   };

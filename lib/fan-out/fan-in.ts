@@ -12,13 +12,15 @@ import { isEndStatus, type EndStatus, type FanInHeader, type FanInStore } from '
 import type { ChildStart } from './plan';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
 import { errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
-import { planCheckedFanOut } from './start-child-pipelines';
+import { CALLBACK_STEP_LIMIT, planCheckedFanOut, type ReadManifest } from './start-child-pipelines';
 import { startChildExecutions } from './start-children';
 import { callbackRequestToken } from './tokens';
 
 export interface FanInDeps {
   sageMaker: SageMakerClient;
   store: FanInStore;
+  /** Reads a manifest (`itemsS3Uri`); the inputs can then name no manifest without it. */
+  readManifest?: ReadManifest;
   /** Sends the fan-out's resume message to the queue, delayed, so pending children are retried later. */
   scheduleResume?: (parentExecutionArn: string) => Promise<void>;
   remainingTimeMs: () => number;
@@ -44,7 +46,7 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
   let input: FanInArguments;
   try {
     input = parseStepInput(FanInArguments, args);
-    plan = await planCheckedFanOut(deps.sageMaker, input, input.parentExecutionArn ?? parent);
+    plan = await planCheckedFanOut(deps, input, input.parentExecutionArn ?? parent, CALLBACK_STEP_LIMIT);
   } catch (error) {
     if (!(error instanceof InvalidInputError || error instanceof NotFoundError)) throw error;
     logger.warn('fan-out refused', { parent, error });

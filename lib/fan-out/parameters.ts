@@ -29,10 +29,9 @@ export function parameterValue(value: unknown, field: string): string {
 
 /**
  * The parameters of item `index` (0-based): an object's keys become parameter names; a scalar is
- * passed as `itemParameter`. Throws an InvalidInputError naming `items[index]` on any limit breach.
+ * passed as `itemParameter`. Throws an InvalidInputError naming `field` (`items[index]`) on any limit breach.
  */
-export function itemParameters(item: FanOutItem, index: number, itemParameter: string): PipelineParameter[] {
-  const field = `items[${index}]`;
+export function itemParameters(item: FanOutItem, index: number, itemParameter: string, field = `items[${index}]`): PipelineParameter[] {
   const entries: [string, unknown][] =
     typeof item === 'object' && item !== null ? Object.entries(item) : [[itemParameter, item]];
   if (entries.length > MAX_PARAMETERS) {

@@ -26,7 +26,17 @@ export interface FanOutRequest {
   items: readonly FanOutItem[];
   itemParameter?: string;
   displayNamePrefix?: string;
+  /** How errors name item `index` (0-based): `items[index]` by default; a manifest names its line. */
+  itemLabel?: (index: number) => string;
 }
+
+/** The most children a fan-out form may start, and why (said in the error). */
+export interface ChildLimit {
+  maxChildren: number;
+  reason?: string;
+}
+
+const DEFAULT_LIMIT: ChildLimit = { maxChildren: MAX_CHILDREN };
 
 /** The pipeline name of a name or ARN; throws an InvalidInputError naming `pipelines[i]` for anything else. */
 export function pipelineName(identifier: string, index: number): string {
@@ -41,12 +51,13 @@ export function pipelineName(identifier: string, index: number): string {
  * Every child start of the fan-out, pipeline by pipeline then item by item, validated before anything
  * starts. `runKey` (the parent execution ARN or a run id) makes the tokens unique to the run.
  */
-export function planChildStarts(request: FanOutRequest, runKey: string): ChildStart[] {
+export function planChildStarts(request: FanOutRequest, runKey: string, limit: ChildLimit = DEFAULT_LIMIT): ChildStart[] {
   const total = request.pipelines.length * request.items.length;
-  if (total > MAX_CHILDREN) {
+  if (total > limit.maxChildren) {
+    const field = request.itemLabel ? 'itemsS3Uri' : 'items';
     throw new InvalidInputError(
-      `items: ${request.pipelines.length} pipelines x ${request.items.length} items = ${total} children (at most ${MAX_CHILDREN})`,
-      ['items'],
+      `${field}: ${request.pipelines.length} pipelines x ${request.items.length} items = ${total} children (at most ${limit.maxChildren}${limit.reason ? `: ${limit.reason}` : ''})`,
+      [field],
     );
   }
   const names = request.pipelines.map(pipelineName);
@@ -56,7 +67,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string): ChildSt
     if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
   });
   const itemParameter = request.itemParameter ?? DEFAULT_ITEM_PARAMETER;
-  const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter));
+  const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter, request.itemLabel?.(i)));
   return request.pipelines.flatMap((pipeline, p) => {
     const name = names[p] ?? pipeline;
     return parameters.map((params, itemIndex) => {
@@ -78,13 +89,17 @@ export function planChildStarts(request: FanOutRequest, runKey: string): ChildSt
  * Checks every child's parameter names against its pipeline's declared parameters (the API refuses
  * unknown names), so a typo fails before any child starts.
  */
-export function checkDeclaredParameters(plan: readonly ChildStart[], declared: ReadonlyMap<string, ReadonlySet<string> | undefined>): void {
+export function checkDeclaredParameters(
+  plan: readonly ChildStart[],
+  declared: ReadonlyMap<string, ReadonlySet<string> | undefined>,
+  itemLabel: (index: number) => string = (i) => `items[${i}]`,
+): void {
   for (const child of plan) {
     const names = declared.get(child.pipelineName);
     if (!names) continue;
     const unknown = child.parameters.find((p) => !names.has(p.Name));
     if (unknown) {
-      const field = `items[${child.itemIndex}]`;
+      const field = itemLabel(child.itemIndex);
       const known = [...names].slice(0, 10).join(', ') || 'none';
       throw new InvalidInputError(
         `${field}: pipeline ${child.pipelineName} has no parameter "${unknown.Name.slice(0, 60)}" (declared: ${known})`,

@@ -5,8 +5,10 @@
 import * as z from 'zod/mini';
 import { boolean, integer, json, list, nonEmptyText } from '../lambda-step/inputs';
 
-/** Most children (pipelines x items) one fan-out may start. */
+/** Most children (pipelines x items) the LambdaStep form starts: what one invocation can start within its 600 s. */
 export const MAX_CHILDREN = 1000;
+/** Most children (pipelines x items) of the CallbackStep form, which starts them as the quota allows, over any time. */
+export const MAX_CALLBACK_CHILDREN = 10_000;
 /** The parameter a scalar item is passed as when `itemParameter` is not given. */
 export const DEFAULT_ITEM_PARAMETER = 'item';
 export const DEFAULT_MAX_CONCURRENCY = 10;
@@ -22,14 +24,18 @@ export const fanOutFields = {
   pipelines: list(nonEmptyText(), { commaSeparated: true }).check(
     z.minLength(1, { error: 'expected at least one pipeline name or ARN' }),
   ),
-  items: json(
-    z
-      .array(itemSchema, { error: 'expected a list (JSON) of items' })
-      .check(
-        z.minLength(1, { error: 'expected at least one item' }),
-        z.maxLength(MAX_CHILDREN, { error: `expected at most ${MAX_CHILDREN} items` }),
-      ),
+  items: z.optional(
+    json(
+      z
+        .array(itemSchema, { error: 'expected a list (JSON) of items' })
+        .check(
+          z.minLength(1, { error: 'expected at least one item' }),
+          z.maxLength(MAX_CALLBACK_CHILDREN, { error: `expected at most ${MAX_CALLBACK_CHILDREN} items` }),
+        ),
+    ),
   ),
+  /** `s3://bucket/key` of a manifest (JSON array, JSON Lines or CSV): the items, instead of `items`. */
+  itemsS3Uri: z.optional(nonEmptyText()),
   itemParameter: z.optional(nonEmptyText()),
   parentExecutionArn: z.optional(nonEmptyText()),
   runId: z.optional(nonEmptyText()),
@@ -37,10 +43,20 @@ export const fanOutFields = {
   maxConcurrency: z.optional(integer({ min: 1, max: MAX_CONCURRENCY })),
 };
 
+/** Exactly one of `items` and `itemsS3Uri`. */
+const oneItemSource = z.superRefine((input: { items?: unknown; itemsS3Uri?: unknown }, ctx) => {
+  if (input.items === undefined && input.itemsS3Uri === undefined) {
+    ctx.issues.push({ code: 'custom', path: ['items'], message: 'required, or itemsS3Uri (a manifest in S3) instead', input: undefined });
+  }
+  if (input.items !== undefined && input.itemsS3Uri !== undefined) {
+    ctx.issues.push({ code: 'custom', path: ['itemsS3Uri'], message: 'not used when items is given: give one of them', input: input.itemsS3Uri });
+  }
+});
+
 /** The inputs of the LambdaStep form. */
-export const StartChildPipelinesInput = z.object(fanOutFields);
+export const StartChildPipelinesInput = z.object(fanOutFields).check(oneItemSource);
 export type StartChildPipelinesInput = z.infer<typeof StartChildPipelinesInput>;
 
 /** The CallbackStep form also takes `failOnChildFailure` (default true). */
-export const FanInArguments = z.object({ ...fanOutFields, failOnChildFailure: z.optional(boolean()) });
+export const FanInArguments = z.object({ ...fanOutFields, failOnChildFailure: z.optional(boolean()) }).check(oneItemSource);
 export type FanInArguments = z.infer<typeof FanInArguments>;

@@ -90,6 +90,11 @@ const DeployOptions = z.strictObject({
       dataBuckets: z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1)),
     }),
   ),
+  /**
+   * The buckets fan-out manifests (`itemsS3Uri`) may be read from: s3:GetObject on their objects for
+   * startChildPipelines and fanOutCallback. Without it, objects of every bucket.
+   */
+  fanOutManifestBuckets: z.optional(z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1))),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
   maximumRetryAttempts: z.optional(z.int().check(z.gte(0), z.lte(2))),
   /** KMS keys of the routed tables' data (SSE-KMS): kms:Decrypt on exactly these for the function reading it. */

@@ -5,7 +5,12 @@ import callbackEvent from '../../events/fan-out-callback.json';
 import stoppingEvent from '../../events/fan-out-callback-stopping.json';
 import statusEvent from '../../events/on-child-execution-status.json';
 import sweepEvent from '../../events/sweep-fan-outs.json';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import manifestEvent from '../../events/fan-out-manifest-callback.json';
 import { logger } from '../../lib/core/powertools';
+import { FakeS3Objects } from '../fakes/fake-s3-objects';
 import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
 import { sqsEventOf, START_FORMS, STOPPING_FORMS, type CallbackStep } from '../helpers/callback-messages';
@@ -123,6 +128,62 @@ describe('fan-in handlers', () => {
     expect(await callback(sampleFor(file, parent), context)).toEqual({ batchItemFailures: [] });
     expect(fake.stopCalls).toHaveLength(2);
     expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  describe('with a manifest (itemsS3Uri)', () => {
+    const s3Mock = mockClient(S3Client);
+    let s3: FakeS3Objects;
+    const manifest = (file: string) => readFileSync(join(__dirname, '..', '..', 'events', 'manifests', file), 'utf8');
+    const [record] = manifestEvent.Records;
+    if (!record) throw new Error('sample event has no record');
+    const withUri = (uri: string, parent: string) => {
+      const body = JSON.parse(record.body) as { arguments: Record<string, unknown> };
+      return { Records: [{ ...record, body: JSON.stringify({ ...body, pipelineExecutionArn: parent, arguments: { ...body.arguments, itemsS3Uri: uri } }) }] } as SQSEvent;
+    };
+    beforeEach(() => {
+      s3Mock.reset();
+      s3 = new FakeS3Objects().attach(s3Mock);
+      fake.addPipeline('child-pipeline-1', ['ProcessingDate', 'Region']);
+      for (const file of ['dates.csv', 'dates.jsonl', 'dates.json']) s3.put('example-manifests', `fan-out/${file}`, manifest(file));
+    });
+    afterAll(() => s3Mock.restore());
+
+    it('starts the children of the sample manifest message, and completes on their end events', async () => {
+      expect(await callback(manifestEvent as SQSEvent, context)).toEqual({ batchItemFailures: [] });
+      const executions = [...fake.executions.values()];
+      expect(executions.map((e) => e.parameters)).toEqual([
+        [{ Name: 'ProcessingDate', Value: '2024-01-01' }, { Name: 'Region', Value: 'eu-west-1' }],
+        [{ Name: 'ProcessingDate', Value: '2024-01-02' }, { Name: 'Region', Value: 'us-east-1' }],
+      ]);
+      for (const e of executions) {
+        fake.end(e.arn, 'Succeeded');
+        await onStatus({ ...statusEvent, detail: { ...statusEvent.detail, pipelineExecutionArn: e.arn } }, context);
+      }
+      expect(fake.successCalls).toHaveLength(1);
+      expect(fake.successCalls[0]?.CallbackToken).toBe('M1n2O3p4Q5');
+    });
+
+    it.each(['dates.jsonl', 'dates.json'])('starts the children of the manifest %s', async (file) => {
+      expect(await callback(withUri(`s3://example-manifests/fan-out/${file}`, newParent()), context)).toEqual({ batchItemFailures: [] });
+      expect(fake.running()).toHaveLength(2);
+    });
+
+    it('fails the step at once, starting nothing, on a column the child pipeline does not declare', async () => {
+      s3.put('example-manifests', 'bad.csv', 'ProcessingDate,Shard\n2024-01-01,1\n');
+      expect(await callback(withUri('s3://example-manifests/bad.csv', newParent()), context)).toEqual({ batchItemFailures: [] });
+      expect(fake.startCalls).toBe(0);
+      expect(fake.failureCalls.map((c) => c.FailureReason)).toEqual([
+        'itemsS3Uri: column "Shard": pipeline child-pipeline-1 has no such parameter (declared: ProcessingDate, Region)',
+      ]);
+    });
+
+    it('takes up to 10,000 items in the callback form and refuses the 10,001st line', async () => {
+      const rows = (n: number) => `ProcessingDate\n${Array.from({ length: n }, (_, i) => `d${i}`).join('\n')}\n`;
+      s3.put('example-manifests', 'too-many.csv', rows(10_001));
+      await callback(withUri('s3://example-manifests/too-many.csv', newParent()), context);
+      expect(fake.failureCalls.map((c) => c.FailureReason)).toEqual(["itemsS3Uri: line 10002: more than 10000 items (the fan-out's limit)"]);
+      expect(fake.startCalls).toBe(0);
+    });
   });
 
   it('reports only the failing message of a batch', async () => {

@@ -2,6 +2,12 @@ import type { Context } from 'aws-lambda';
 import { handler } from '../../handlers/start-child-pipelines';
 import startEvent from '../../events/start-child-pipelines.json';
 import objectsEvent from '../../events/start-child-pipelines-objects.json';
+import manifestEvent from '../../events/start-child-pipelines-manifest.json';
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeS3Objects } from '../fakes/fake-s3-objects';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
 
 const context = { getRemainingTimeInMillis: () => 300_000, awsRequestId: 'req-1', functionName: 'startChildPipelines' } as unknown as Context;
@@ -45,5 +51,59 @@ describe('startChildPipelines handler', () => {
   it('refuses unknown inputs with a message naming the field', async () => {
     await expect(handler({ ...startEvent, item: 'x' }, context)).rejects.toThrow(/item: unexpected field/);
     expect(fake.startCalls).toBe(0);
+  });
+
+  describe('with a manifest (itemsS3Uri)', () => {
+    const s3Mock = mockClient(S3Client);
+    let s3: FakeS3Objects;
+    const manifest = (file: string) => readFileSync(join(__dirname, '..', '..', 'events', 'manifests', file), 'utf8');
+    beforeEach(() => {
+      s3Mock.reset();
+      s3 = new FakeS3Objects().attach(s3Mock);
+      fake.addPipeline('child-pipeline-1', ['ProcessingDate', 'Region']);
+      for (const file of ['dates.csv', 'dates.jsonl', 'dates.json']) s3.put('example-manifests', `fan-out/${file}`, manifest(file));
+    });
+    afterAll(() => s3Mock.restore());
+
+    it.each(['dates.jsonl', 'dates.csv', 'dates.json'])('starts one child per item of the sample manifest %s', async (file) => {
+      const out = await handler({ ...manifestEvent, itemsS3Uri: `s3://example-manifests/fan-out/${file}` }, context);
+      expect(out).toMatchObject({ startedCount: 2, total: 2 });
+      expect([...fake.executions.values()].map((e) => e.parameters)).toEqual([
+        [{ Name: 'ProcessingDate', Value: '2024-01-01' }, { Name: 'Region', Value: 'eu-west-1' }],
+        [{ Name: 'ProcessingDate', Value: '2024-01-02' }, { Name: 'Region', Value: 'us-east-1' }],
+      ]);
+      expect(s3.gets).toEqual([`s3://example-manifests/fan-out/${file}`]);
+    });
+
+    it('refuses, before any start, a CSV column the child pipeline does not declare, naming it', async () => {
+      s3.put('example-manifests', 'bad.csv', 'ProcessingDate,Regoin\n2024-01-01,eu\n');
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad.csv' }, context)).rejects.toThrow(
+        'itemsS3Uri: column "Regoin": pipeline child-pipeline-1 has no such parameter (declared: ProcessingDate, Region)',
+      );
+      expect(fake.startCalls).toBe(0);
+    });
+
+    it('refuses, before any start, a JSON Lines key the pipeline does not declare, a malformed line, and more than 1000 children', async () => {
+      s3.put('example-manifests', 'bad-key.jsonl', '{"ProcessingDate": "a"}\n{"Shard": 1}\n');
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad-key.jsonl' }, context)).rejects.toThrow(
+        /^itemsS3Uri: line 2: pipeline child-pipeline-1 has no parameter "Shard"/,
+      );
+      s3.put('example-manifests', 'bad-line.jsonl', '{"ProcessingDate": "a"}\n{"ProcessingDate": \n');
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad-line.jsonl' }, context)).rejects.toThrow(
+        /^itemsS3Uri: line 2: not JSON/,
+      );
+      s3.put('example-manifests', 'many.csv', `ProcessingDate\n${Array.from({ length: 1001 }, (_, i) => `d${i}`).join('\n')}\n`);
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/many.csv' }, context)).rejects.toThrow(
+        "itemsS3Uri: line 1002: more than 1000 items (the fan-out's limit: what one LambdaStep invocation can start; the CallbackStep form (fanOutCallback) takes up to 10000)",
+      );
+      s3.put('example-manifests', 'long.jsonl', `{"ProcessingDate": "a"}\n\n{"ProcessingDate": "${'x'.repeat(1025)}"}\n`);
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/long.jsonl' }, context)).rejects.toThrow(
+        'itemsS3Uri: line 3.ProcessingDate: value is 1025 characters (at most 1024)',
+      );
+      await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/none.csv' }, context)).rejects.toThrow(
+        'itemsS3Uri: s3://example-manifests/none.csv cannot be read (NoSuchKey)',
+      );
+      expect(fake.startCalls).toBe(0);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { childDisplayName, DISPLAY_NAME } from '../../../lib/fan-out/display-nam
 import { itemParameters } from '../../../lib/fan-out/parameters';
 import { checkDeclaredParameters, planChildStarts } from '../../../lib/fan-out/plan';
 import { StartChildPipelinesInput } from '../../../lib/fan-out/request';
+import { CALLBACK_STEP_LIMIT, LAMBDA_STEP_LIMIT } from '../../../lib/fan-out/start-child-pipelines';
 import { childRequestToken } from '../../../lib/fan-out/tokens';
 import { parseStepInput } from '../../../lib/lambda-step';
 
@@ -86,7 +87,10 @@ describe('childRequestToken', () => {
 });
 
 describe('planChildStarts', () => {
-  const input = (event: object) => parseStepInput(StartChildPipelinesInput, event);
+  const input = (event: object) => {
+    const parsed = parseStepInput(StartChildPipelinesInput, event);
+    return { ...parsed, items: parsed.items ?? [] };
+  };
 
   it('plans one child per pipeline and item, pipeline by pipeline', () => {
     const plan = planChildStarts(
@@ -117,7 +121,26 @@ describe('planChildStarts', () => {
 
   it('refuses an empty or oversized item list at parse time', () => {
     expect(() => input({ pipelines: 'a', items: '[]', runId: 'r' })).toThrow(/items: expected at least one item/);
-    expect(() => input({ pipelines: 'a', items: Array.from({ length: 1001 }, () => 1), runId: 'r' })).toThrow(/at most 1000 items/);
+    expect(() => input({ pipelines: 'a', items: Array.from({ length: 10_001 }, () => 1), runId: 'r' })).toThrow(/at most 10000 items/);
+  });
+
+  it('keeps the LambdaStep form at 1000 children and says why; the CallbackStep form takes 10,000', () => {
+    const items = Array.from({ length: 1001 }, (_, i) => i);
+    expect(() => planChildStarts(input({ pipelines: 'a', items, runId: 'r' }), 'r', LAMBDA_STEP_LIMIT)).toThrow(
+      /1001 children \(at most 1000: what one LambdaStep invocation can start; the CallbackStep form \(fanOutCallback\) takes up to 10000\)/,
+    );
+    const many = Array.from({ length: 5000 }, (_, i) => i);
+    expect(planChildStarts(input({ pipelines: 'a,b', items: many, runId: 'r' }), 'r', CALLBACK_STEP_LIMIT)).toHaveLength(10_000);
+    expect(() => planChildStarts(input({ pipelines: 'a,b,c', items: many, runId: 'r' }), 'r', CALLBACK_STEP_LIMIT)).toThrow(
+      /items: 3 pipelines x 5000 items = 15000 children \(at most 10000\)/,
+    );
+  });
+
+  it('refuses a step input with both items and itemsS3Uri, or neither', () => {
+    expect(() => parseStepInput(StartChildPipelinesInput, { pipelines: 'a', runId: 'r' })).toThrow(/items: required, or itemsS3Uri/);
+    expect(() => parseStepInput(StartChildPipelinesInput, { pipelines: 'a', items: [1], itemsS3Uri: 's3://b/k.csv', runId: 'r' })).toThrow(
+      /itemsS3Uri: not used when items is given/,
+    );
   });
 
   it('refuses parameters the child pipeline does not declare', () => {
