@@ -4,8 +4,9 @@
  * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
-import { ConfigurationError } from '../core/errors';
-import { formatInputIssues } from '../lambda-step/input-errors';
+import { ConfigurationError, escapeControlCharacters } from '../core/errors';
+import { fieldName, formatInputIssues } from '../lambda-step/input-errors';
+import { findInputHazards } from '../lambda-step/inputs';
 
 // CreatePipeline's name pattern: letters, digits and single or repeated hyphens, 1-256 chars.
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
@@ -141,6 +142,11 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
  * (`pipelines.x.routes[0].strategy: ...`).
  */
 export function parsePostProcessingConfig(raw: unknown, source = 'config/post-processing.json'): PostProcessingConfig {
+  // A `__proto__` pipeline would vanish from the parsed record, unvalidated: refused by name.
+  const hazards = findInputHazards(raw);
+  if (hazards.length > 0) {
+    throw new ConfigurationError(`Invalid ${source}: ${hazards.map((h) => `${fieldName(h.path)}: ${h.message}`).join('; ')}`);
+  }
   const parsed = PostProcessingConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
@@ -148,7 +154,7 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   }
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) {
-    throw new ConfigurationError(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    throw new ConfigurationError(escapeControlCharacters(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`));
   }
   return parsed.data;
 }
