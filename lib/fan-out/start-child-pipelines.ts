@@ -43,7 +43,7 @@ export async function planCheckedFanOut(sageMaker: SageMakerClient, input: Start
     input.pipelines.map((pipeline) => limit(async () => ({ pipeline, info: await describeChildPipeline(sageMaker, pipeline) }))),
   );
   const declared = new Map(plan.map((c) => [c.pipelineName, described.find((d) => d.pipeline === c.pipeline)?.info.parameterNames]));
-  checkDeclaredParameters(plan, declared);
+  checkDeclaredParameters(plan, declared, input.items);
   return plan;
 }
 

@@ -42,7 +42,9 @@ export function parseStepInput<S extends z.ZodMiniObject>(schema: S, event: unkn
   }
   // Every step may pass its execution ARN (for log correlation) as `pipelineExecutionArn`.
   const shape = CORRELATION_KEY in schema.shape ? schema.shape : { ...schema.shape, [CORRELATION_KEY]: z.optional(z.string()) };
-  const parsed = z.strictObject(shape).safeParse(event, { reportInput: true });
+  // The schema's own checks (rules across fields) are kept on the strict copy.
+  const strict = z.strictObject(shape).check(...((schema._zod.def.checks ?? []) as z.core.$ZodCheck<Record<string, unknown>>[]));
+  const parsed = strict.safeParse(event, { reportInput: true });
   if (!parsed.success) {
     throw new InvalidInputError(formatInputIssues(parsed.error.issues, MAX_OUTPUT_VALUE_LENGTH), issueFields(parsed.error.issues));
   }

@@ -137,7 +137,7 @@ describe('startChildPipelines', () => {
     expect((missing as Error).message).toBe('pipelines: pipeline nope does not exist');
     await expect(
       startChildPipelines(deps(), { ...input, items: [{ Region: 'eu' }] }, { remainingTimeMs: () => 60_000 }),
-    ).rejects.toThrow(/items\[0\]: pipeline child-a has no parameter "Region"/);
+    ).rejects.toThrow(/items\[0\]\.Region: pipeline child-a has no parameter "Region"/);
     expect(fake.startCalls).toBe(0);
   });
 
