@@ -31,6 +31,9 @@ export function parseS3Uri(uri: string, field = 's3Uri'): S3Location {
   return location;
 }
 
+/** True when `uri` (trimmed) parses as an S3 URI: what parseS3Uri accepts. */
+export const isS3Uri = (uri: string): boolean => matchS3Uri(uri.trim()) !== undefined;
+
 /** `s3://bucket/prefix/` of a location (the prefix in directory form). */
 export function formatS3Uri(location: S3Location): string {
   return `${location.scheme}://${location.bucket}/${location.prefix}`;
