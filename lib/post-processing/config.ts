@@ -25,6 +25,14 @@ const LOG_RETENTION_DAYS = [
 const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
 const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3-63 of a-z 0-9 . -; no *, ? or $)');
 
+// Step names are matched exactly: `*` or `?` would read as a wildcard and match nothing.
+const stepName = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(256),
+    z.regex(/^[^*?]*$/, { error: 'an exact step name, not a pattern: * and ? match no step (leave steps out to match every step)' }),
+  );
+
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
   updateMoved: z.optional(z.boolean()),
@@ -44,7 +52,7 @@ export const Route = z.strictObject({
   scope: z.enum(['table', 'outputs'], { error: 'expected one of table | outputs' }),
   trigger: z.optional(z.enum(['execution', 'step'], { error: 'expected one of execution | step' })),
   /** Only these processing steps count (their outputs, or their success with trigger `step`). */
-  steps: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  steps: z.optional(z.array(stepName()).check(z.minLength(1))),
   glue: z.optional(GlueOptions),
   athena: z.optional(AthenaOptions),
   description: z.optional(z.string()),
@@ -132,6 +140,12 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
       }
       if (athena && route.glue !== undefined) problems.push({ path: `${r}.glue`, message: `not allowed with strategy ${route.strategy}` });
       if (!athena && route.athena !== undefined) problems.push({ path: `${r}.athena`, message: 'not allowed with strategy glue' });
+      if (route.steps !== undefined && route.scope === 'table' && triggerOf(route) === 'execution') {
+        problems.push({
+          path: `${r}.steps`,
+          message: 'not used: scope table with trigger execution registers the whole table whatever the steps (use scope outputs or trigger step)',
+        });
+      }
     });
   }
   return problems;

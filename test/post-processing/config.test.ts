@@ -133,4 +133,17 @@ describe('parsePostProcessingConfig', () => {
   it('escapes control characters of pipeline names in its message', () => {
     expect(errorOf({ pipelines: { 'a\nb': { routes: [route()] } } })).toMatch(/pipelines\.a\\nb: expected a SageMaker pipeline name/);
   });
+
+  it('refuses a wildcard in steps, which would match no step, and says how to match every step', () => {
+    expect(errorOf(config(route({ steps: ['*'] })))).toMatch(
+      /routes\[0\]\.steps\[0\]: an exact step name, not a pattern: \* and \? match no step \(leave steps out to match every step\) \(got "\*"\)/,
+    );
+    expect(errorOf(config(route({ steps: ['score-?'] })))).toMatch(/routes\[0\]\.steps\[0\]: an exact step name/);
+  });
+
+  it('refuses steps on a route that would ignore them (scope table, trigger execution)', () => {
+    expect(errorOf(config(route({ scope: 'table', steps: ['Process'] })))).toMatch(/routes\[0\]\.steps: not used: scope table with trigger execution/);
+    expect(() => parsePostProcessingConfig(config(route({ scope: 'table', trigger: 'step', steps: ['Process'] })))).not.toThrow();
+    expect(() => parsePostProcessingConfig(config(route({ steps: ['Process'] })))).not.toThrow();
+  });
 });
