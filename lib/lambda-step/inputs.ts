@@ -6,7 +6,8 @@
 import * as z from 'zod/mini';
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
-const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+// `\d+(\.\d*)?` rather than `\d+\.?\d*`: the latter backtracks quadratically on a long run of digits.
+const FLOAT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 type Ctx = z.core.ParsePayload<unknown>;
 

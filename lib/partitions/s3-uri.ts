@@ -13,8 +13,10 @@ const S3_URI = /^(s3[an]?):\/\/([^/\s]+)(?:\/(.*))?$/i;
 
 /** Normalises a key prefix to its directory form: '' stays '', otherwise one trailing '/'. */
 export function toDirectoryPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
+  // A loop, not /\/+$/: that regex is quadratic on a long run of slashes followed by anything else.
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return end === 0 ? '' : `${prefix.slice(0, end)}/`;
 }
 
 function matchS3Uri(uri: string): S3Location | undefined {
