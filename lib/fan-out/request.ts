@@ -57,12 +57,17 @@ const itemParameterIsUsed = z.superRefine((input: { items: FanOutItem[]; itemPar
   }
 });
 
+export const RUN_KEY_REQUIRED = 'required, or runId instead (one of them keys the idempotency tokens of the children)';
+
 /** The inputs of the LambdaStep form: `runId` keys the children's tokens when there is no parent execution ARN. */
 export const StartChildPipelinesInput = z
   .object({ ...fanOutFields, runId: z.optional(nonEmptyText()) })
   .check(
     itemParameterIsUsed,
     z.superRefine((input, ctx) => {
+      if (input.parentExecutionArn === undefined && input.runId === undefined) {
+        ctx.issues.push({ code: 'custom', continue: true, path: ['parentExecutionArn'], message: RUN_KEY_REQUIRED, input: undefined });
+      }
       if (input.parentExecutionArn !== undefined && input.runId !== undefined) {
         ctx.issues.push({
           code: 'custom',

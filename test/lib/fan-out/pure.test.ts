@@ -153,6 +153,10 @@ describe('planChildStarts', () => {
     );
   });
 
+  it('requires parentExecutionArn or runId at parse time, naming the field first', () => {
+    expect(() => input({ pipelines: 'a', items: '[1]' })).toThrow(/^Invalid input: parentExecutionArn: required, or runId instead/);
+  });
+
   it('has no runId in the CallbackStep form, where it would be ignored', () => {
     expect(() => parseStepInput(FanInArguments, { pipelines: 'a', items: '[1]', runId: 'r' })).toThrow(/runId: unexpected field/);
   });

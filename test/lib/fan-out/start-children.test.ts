@@ -143,7 +143,7 @@ describe('startChildPipelines', () => {
 
   it('requires a parent execution ARN or a run id', async () => {
     await expect(startChildPipelines(deps(), { pipelines: ['child-a'], items: [1] }, { remainingTimeMs: () => 60_000 })).rejects.toThrow(
-      /parentExecutionArn or runId: one is required/,
+      /parentExecutionArn: required, or runId instead/,
     );
   });
 
