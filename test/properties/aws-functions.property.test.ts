@@ -109,32 +109,54 @@ const createFields = { database: name, table: name, s3Uri, dryRun: flag, removeM
 const repairFields = {
   database: name,
   table: name,
-  workGroup: fc.constantFrom('primary', 'wg.1', 'bad group'),
-  outputLocation: fc.constantFrom('s3://results/athena/', 'results'),
-  mode: fc.constantFrom('msck', 'add', 'MSCK'),
+  workGroup: fc.constantFrom('primary', 'wg.1', 'wg_2', 'bad group'),
+  outputLocation: fc.constantFrom('s3://results/athena/', 's3://results', 'results'),
+  mode: fc.constantFrom('msck', 'add', 'add', 'MSCK'),
   s3Uri,
   allowNotAdded: flag,
 };
 const fanOutFields = {
   pipelines,
   items: fc.oneof({ weight: 4, arbitrary: items }, { weight: 1, arbitrary: protoValue }),
-  itemParameter: fc.constantFrom('item', 'ProcessingDate', 'bad name', '__proto__'),
+  itemParameter: fc.constantFrom('item', 'ProcessingDate', 'Shard-1', 'bad name', '__proto__'),
   parentExecutionArn: fc.constantFrom('arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/abc123'),
-  runId: fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), hostileString),
-  displayNamePrefix: fc.oneof(fc.string({ maxLength: 30 }), hostileString),
-  maxConcurrency: fc.oneof(fc.integer({ min: 0, max: 60 }), edgeNumber),
+  runId: fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) }, { weight: 1, arbitrary: hostileString }),
+  displayNamePrefix: fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 30 }) }, { weight: 1, arbitrary: hostileString }),
+  maxConcurrency: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 60 }) }, { weight: 1, arbitrary: edgeNumber }),
 };
 
-const cases: [string, Handler, Record<string, fc.Arbitrary<unknown>>][] = [
+/** Events that keep the rules across fields: s3Uri only in add mode. */
+const coherentRepair = fc.record({ database: name, table: name, mode: fc.constantFrom('msck', 'add') }).chain((base) =>
+  base.mode === 'add' ? fc.record({ s3Uri: fc.option(s3Uri, { nil: undefined }) }).map((extra) => ({ ...base, ...(extra.s3Uri ? extra : {}) })) : fc.constant(base),
+);
+
+/** Events that keep the rules across fields: one run key, itemParameter only beside scalar items, at least one item. */
+const coherentFanOut = fc
+  .record({
+    pipelines,
+    items: fc.array(item, { minLength: 1, maxLength: 12 }),
+    key: fc.oneof(fc.record({ parentExecutionArn: fanOutFields.parentExecutionArn }), fc.record({ runId: fc.string({ minLength: 1, maxLength: 20 }) })),
+    itemParameter: fc.option(fc.constantFrom('item', 'ProcessingDate'), { nil: undefined }),
+    maxConcurrency: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+  })
+  .map(({ pipelines: p, items: list, key, itemParameter, maxConcurrency }) => ({
+    pipelines: p,
+    items: JSON.stringify(list),
+    ...key,
+    ...(itemParameter && list.some((i) => typeof i !== 'object') ? { itemParameter } : {}),
+    ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+  }));
+
+const cases: [string, Handler, Record<string, fc.Arbitrary<unknown>>, fc.Arbitrary<Record<string, unknown>>?][] = [
   ['createPartitions', createPartitions, createFields],
-  ['repairTable', repairTable, repairFields],
-  ['startChildPipelines', startChildPipelines, fanOutFields],
+  ['repairTable', repairTable, repairFields, coherentRepair],
+  ['startChildPipelines', startChildPipelines, fanOutFields, coherentFanOut],
 ];
 
-describe.each(cases)('%s under generated events', (_name, handler, fields) => {
+describe.each(cases)('%s under generated events', (_name, handler, fields, coherent) => {
   it(`succeeds within the output contract, or fails naming a field before any AWS call, on ${RUNS} events`, async () => {
     await assertProperty(
-      fc.asyncProperty(eventsFor(fields), async (event) => {
+      fc.asyncProperty(eventsFor(fields, coherent), async (event) => {
         forgetCalls();
         tableLocation = locationFor(event);
         const outcome = await handler(event, context).then(

@@ -131,19 +131,32 @@ const extraKey = fc.oneof(
 );
 
 /**
- * Events for a function with the given fields: each field missing, valid or hostile, sometimes with
- * extra keys, and sometimes the execution ARN the functions all accept.
+ * Events for a function with the given fields, in equal shares: every field valid (or left out);
+ * one field hostile; every field valid, missing or hostile at random; and `coherent` events if given. Some carry extra keys, and some
+ * the execution ARN every function accepts.
  */
-export function eventsFor(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
-  const field = (good: fc.Arbitrary<unknown>) =>
-    fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 6, arbitrary: good }, { weight: 3, arbitrary: hostileValue });
-  const record = fc.record(Object.fromEntries(Object.entries(fields).map(([name, good]) => [name, field(good)])));
+export function eventsFor(
+  fields: Record<string, fc.Arbitrary<unknown>>,
+  coherent?: fc.Arbitrary<Record<string, unknown>>,
+): fc.Arbitrary<Record<string, unknown>> {
+  const names = Object.keys(fields);
+  const recordOf = (field: (name: string, good: fc.Arbitrary<unknown>) => fc.Arbitrary<unknown>) =>
+    fc.record(Object.fromEntries(Object.entries(fields).map(([name, good]) => [name, field(name, good)])));
+  const valid = recordOf((_name, good) => fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 9, arbitrary: good }));
+  const oneHostile = fc
+    .constantFrom(...names)
+    .chain((target) => recordOf((name, good) => (name === target ? hostileValue : fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 9, arbitrary: good }))));
+  const mixed = recordOf((_name, good) =>
+    fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 6, arbitrary: good }, { weight: 3, arbitrary: hostileValue }),
+  );
   const extras = fc.oneof(
     { weight: 8, arbitrary: fc.constant([] as [string, unknown][]) },
     { weight: 2, arbitrary: fc.array(fc.tuple(extraKey, hostileValue), { minLength: 1, maxLength: 3 }) },
   );
   const arn = fc.option(fc.constantFrom('arn:aws:sagemaker:us-east-1:111122223333:pipeline/p/execution/abc123', '\u0000', ''), { freq: 4 });
-  return fc.tuple(record, extras, arn).map(([values, extra, executionArn]) => {
+  // Fields valid one by one can still break a rule across fields: `coherent` events keep every rule.
+  const shapes = coherent ? fc.oneof(coherent, valid, oneHostile, mixed) : fc.oneof(valid, oneHostile, mixed);
+  return fc.tuple(shapes, extras, arn).map(([values, extra, executionArn]) => {
     const event: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(values)) if (value !== undefined) event[key] = value;
     for (const [key, value] of extra) withOwnKey(event, key, value);
