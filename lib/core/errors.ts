@@ -74,10 +74,9 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
  * Escapes the characters that would break a log line or a failure reason, or hide text from its
  * reader (newline, NUL, ESC, bidirectional overrides, lone surrogates), as `\n` or `\u001b`.
  */
-export function escapeControlCharacters(text: string): string {
-  return text.replace(
-    UNSAFE_CHARACTERS,
-    (c) => SHORT_ESCAPES[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+export function escapeControlCharacters(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return text.replace(UNSAFE_CHARACTERS, (c) =>
+    options.keepNewlines && c === '\n' ? c : (SHORT_ESCAPES[c] ?? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`),
   );
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describeError, escapeControlCharacters, safeMessage, truncate } from '../../../lib/core/errors';
+import { logger, logJsonReplacer } from '../../../lib/core/powertools';
 
 const hasLoneSurrogate = (s: string) => /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
@@ -46,5 +47,31 @@ describe('describeError', () => {
     let deep: unknown[] = [];
     for (let i = 0; i < 20_000; i += 1) deep = [deep];
     expect(describeError(deep)).toBe('a thrown list');
+  });
+});
+
+describe('the shared logger', () => {
+  it('escapes control characters in every logged string, keeping the line breaks of stacks', () => {
+    const error = new Error('bad \u001b[2J input\nline');
+    const line = JSON.stringify({ table: 'orders\n\u0000', error: { message: error.message, stack: 'Error: x\n    at y' } }, logJsonReplacer);
+    const parsed = JSON.parse(line) as { table: string; error: { message: string; stack: string } };
+    expect(parsed.table).toBe('orders\\n\\u0000');
+    expect(parsed.error.message).toBe('bad \\u001b[2J input\\nline');
+    expect(parsed.error.stack).toBe('Error: x\n    at y');
+  });
+
+  it('is the replacer of the logger every function uses', () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      logger.createChild({ logLevel: 'INFO' }).info('registered partitions', { table: 'orders\n\u001b[2J' });
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect((JSON.parse(lines[0] ?? '{}') as { table?: string }).table).toBe('orders\\n\\u001b[2J');
   });
 });
