@@ -5,7 +5,7 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { describeError, InvalidInputError, isExpectedError, safeMessage } from '../core/errors';
-import { findExecutionArn, withPowertools } from '../core/middleware';
+import { correlationIdOf, findExecutionArn, withPowertools } from '../core/middleware';
 import { logger, metrics, MetricUnit } from '../core/powertools';
 import { formatInputIssues, issueFields } from './input-errors';
 import { findInputHazards } from './inputs';
@@ -66,7 +66,8 @@ function sanitizeMessage(error: Error): void {
 export function defineLambdaStep<S extends z.ZodMiniObject>(definition: LambdaStepDefinition<S>) {
   return withPowertools(async (event: unknown, lambdaContext: Context): Promise<StepOutputs> => {
     const executionArn = findExecutionArn(event);
-    if (executionArn) logger.setCorrelationId(executionArn);
+    const correlationId = correlationIdOf(event);
+    if (correlationId) logger.setCorrelationId(correlationId);
     metrics.addDimension('function', definition.name);
     try {
       const input = parseStepInput(definition.input, event);

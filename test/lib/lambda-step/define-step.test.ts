@@ -74,6 +74,13 @@ describe('defineLambdaStep', () => {
     expect(setCorrelationId).toHaveBeenCalledWith(EXECUTION_ARN);
   });
 
+  it('takes a pipelineExecutionArn that is not an ARN (a local run) as the correlation id rather than ignoring it', async () => {
+    const setCorrelationId = jest.spyOn(logger, 'setCorrelationId');
+    const handler = defineLambdaStep({ name: 'test', input: z.object({}), run: () => ({}) });
+    await handler({ pipelineExecutionArn: ' local-execution-1 ' }, lambdaContext());
+    expect(setCorrelationId).toHaveBeenCalledWith('local-execution-1');
+  });
+
   it('surfaces expected errors as they are, within 1024 characters', async () => {
     const handler = defineLambdaStep({
       name: 'test',
