@@ -3,6 +3,7 @@ import { athenaClient, glueClient, s3Client } from '../lib/core/aws-clients';
 import { readEnv } from '../lib/core/config';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
 import { boolean, defineLambdaStep, nonEmptyText } from '../lib/lambda-step';
+import { athenaName, athenaWorkGroup, s3UriText } from '../lib/partitions/input-fields';
 import { repairTable } from '../lib/partitions/repair-table';
 
 // Defaults for the query's workgroup and result location; an input value wins.
@@ -20,12 +21,12 @@ const env = readEnv(
 export const handler = defineLambdaStep({
   name: 'repairTable',
   input: z.object({
-    database: nonEmptyText(),
-    table: nonEmptyText(),
-    workGroup: z.optional(nonEmptyText()),
+    database: athenaName(),
+    table: athenaName(),
+    workGroup: z.optional(athenaWorkGroup()),
     outputLocation: z.optional(nonEmptyText().check(z.regex(/^s3:\/\/[^/]+/, { error: 'expected an s3:// URI' }))),
     mode: z.optional(z.enum(['msck', 'add'], { error: 'expected "msck" or "add"' })),
-    s3Uri: z.optional(nonEmptyText()),
+    s3Uri: z.optional(s3UriText()),
     allowNotAdded: z.optional(boolean()),
     registerDespiteProjection: z.optional(boolean()),
   }),

@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { truncate } from './errors';
 import { logger, metrics } from './powertools';
 
 /**
@@ -58,4 +59,15 @@ export const isPipelineExecutionArn = (value: unknown): value is string =>
 export function findExecutionArn(event: unknown): string | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   return Object.values(event).find(isPipelineExecutionArn);
+}
+
+/**
+ * The invocation's correlation id: the execution ARN the event carries, else its `pipelineExecutionArn`
+ * input as given (local runs pass other forms), so that input is never ignored.
+ */
+export function correlationIdOf(event: unknown): string | undefined {
+  const arn = findExecutionArn(event);
+  if (arn !== undefined || typeof event !== 'object' || event === null || !('pipelineExecutionArn' in event)) return arn;
+  const given = event.pipelineExecutionArn;
+  return typeof given === 'string' && given.trim() !== '' ? truncate(given.trim(), 256) : undefined;
 }

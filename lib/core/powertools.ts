@@ -1,6 +1,7 @@
 /** The one place Powertools is set up: a Logger and a Metrics instance shared by every function. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { escapeControlCharacters } from './errors';
 
 export const SERVICE_NAME = 'sagemaker-pipeline-functions';
 
@@ -10,8 +11,16 @@ const isLocal = Boolean(process.env.IS_LOCAL);
 const defaultLevel = isLocal ? 'WARN' : 'INFO';
 if (isLocal) process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
+/**
+ * Escapes control characters in every logged string (inputs reach the logs in values and error
+ * messages): a newline, NUL or ESC never reaches a log reader raw. Stacks keep their line breaks.
+ */
+export const logJsonReplacer = (key: string, value: unknown): unknown =>
+  typeof value === 'string' ? escapeControlCharacters(value, { keepNewlines: key === 'stack' }) : value;
+
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+  jsonReplacerFn: logJsonReplacer,
   logLevel: (process.env.POWERTOOLS_LOG_LEVEL ?? defaultLevel) as 'INFO',
 });
 

@@ -76,15 +76,21 @@ export function planChildStarts(request: FanOutRequest, runKey: string): ChildSt
 
 /**
  * Checks every child's parameter names against its pipeline's declared parameters (the API refuses
- * unknown names), so a typo fails before any child starts.
+ * unknown names), so a typo fails before any child starts. The field blamed is the one to fix: the
+ * object item's key, or `itemParameter` for a scalar item.
  */
-export function checkDeclaredParameters(plan: readonly ChildStart[], declared: ReadonlyMap<string, ReadonlySet<string> | undefined>): void {
+export function checkDeclaredParameters(
+  plan: readonly ChildStart[],
+  declared: ReadonlyMap<string, ReadonlySet<string> | undefined>,
+  items: readonly FanOutItem[],
+): void {
   for (const child of plan) {
     const names = declared.get(child.pipelineName);
     if (!names) continue;
     const unknown = child.parameters.find((p) => !names.has(p.Name));
     if (unknown) {
-      const field = `items[${child.itemIndex}]`;
+      const item = items[child.itemIndex];
+      const field = typeof item === 'object' && item !== null ? `items[${child.itemIndex}].${unknown.Name.slice(0, 60)}` : 'itemParameter';
       const known = [...names].slice(0, 10).join(', ') || 'none';
       throw new InvalidInputError(
         `${field}: pipeline ${child.pipelineName} has no parameter "${unknown.Name.slice(0, 60)}" (declared: ${known})`,

@@ -9,7 +9,7 @@ import {
   StopPipelineExecutionCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { NotFoundError, truncate } from '../core/errors';
+import { NotFoundError, safeMessage } from '../core/errors';
 import type { ChildStart } from './plan';
 import { createHash } from 'node:crypto';
 
@@ -109,12 +109,12 @@ export async function sendStepSuccess(
   );
 }
 
-/** SendPipelineExecutionStepFailure: fails the parent's callback step (FailureReason cut to 256 characters). */
+/** SendPipelineExecutionStepFailure: fails the parent's callback step (FailureReason escaped and cut to 256 characters). */
 export async function sendStepFailure(client: SageMakerClient, callbackToken: string, reason: string, clientRequestToken: string): Promise<void> {
   await client.send(
     new SendPipelineExecutionStepFailureCommand({
       CallbackToken: callbackToken,
-      FailureReason: truncate(reason, 256),
+      FailureReason: safeMessage(reason, 256),
       ClientRequestToken: clientRequestToken,
     }),
   );

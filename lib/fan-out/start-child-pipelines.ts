@@ -3,7 +3,7 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import { describeError, InvalidInputError, PartialFailureError } from '../core/errors';
 import { checkDeclaredParameters, planChildStarts, type ChildStart } from './plan';
-import { DEFAULT_MAX_CONCURRENCY, type StartChildPipelinesInput } from './request';
+import { DEFAULT_MAX_CONCURRENCY, RUN_KEY_REQUIRED, type StartChildPipelinesInput } from './request';
 import { describeChildPipeline, recentExecutionArns } from './sagemaker';
 import { startChildExecutions, type StartOptions } from './start-children';
 
@@ -24,7 +24,7 @@ export interface StartChildPipelinesResult {
 export function runKeyOf(input: Pick<StartChildPipelinesInput, 'parentExecutionArn' | 'runId'>): string {
   const key = input.parentExecutionArn ?? input.runId;
   if (!key) {
-    throw new InvalidInputError('parentExecutionArn or runId: one is required (it keys the idempotency tokens of the children)', [
+    throw new InvalidInputError(`parentExecutionArn: ${RUN_KEY_REQUIRED}`, [
       'parentExecutionArn',
       'runId',
     ]);
@@ -43,7 +43,7 @@ export async function planCheckedFanOut(sageMaker: SageMakerClient, input: Start
     input.pipelines.map((pipeline) => limit(async () => ({ pipeline, info: await describeChildPipeline(sageMaker, pipeline) }))),
   );
   const declared = new Map(plan.map((c) => [c.pipelineName, described.find((d) => d.pipeline === c.pipeline)?.info.parameterNames]));
-  checkDeclaredParameters(plan, declared);
+  checkDeclaredParameters(plan, declared, input.items);
   return plan;
 }
 

@@ -4,8 +4,9 @@
  * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
-import { ConfigurationError } from '../core/errors';
-import { formatInputIssues } from '../lambda-step/input-errors';
+import { ConfigurationError, escapeControlCharacters } from '../core/errors';
+import { fieldName, formatInputIssues } from '../lambda-step/input-errors';
+import { findInputHazards } from '../lambda-step/inputs';
 
 // CreatePipeline's name pattern: letters, digits and single or repeated hyphens, 1-256 chars.
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
@@ -29,6 +30,14 @@ const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3
 const kmsKeyArn = () => text(KMS_KEY_ARN, 'expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
 const workGroupName = () => text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)');
 
+// Step names are matched exactly: `*` or `?` would read as a wildcard and match nothing.
+const stepName = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(256),
+    z.regex(/^[^*?]*$/, { error: 'an exact step name, not a pattern: * and ? match no step (leave steps out to match every step)' }),
+  );
+
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
   updateMoved: z.optional(z.boolean()),
@@ -50,7 +59,7 @@ export const Route = z.strictObject({
   scope: z.enum(['table', 'outputs'], { error: 'expected one of table | outputs' }),
   trigger: z.optional(z.enum(['execution', 'step'], { error: 'expected one of execution | step' })),
   /** Only these processing steps count (their outputs, or their success with trigger `step`). */
-  steps: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  steps: z.optional(z.array(stepName()).check(z.minLength(1))),
   glue: z.optional(GlueOptions),
   athena: z.optional(AthenaOptions),
   description: z.optional(z.string()),
@@ -161,6 +170,12 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
       }
       if (athena && route.glue !== undefined) problems.push({ path: `${r}.glue`, message: `not allowed with strategy ${route.strategy}` });
       if (!athena && route.athena !== undefined) problems.push({ path: `${r}.athena`, message: 'not allowed with strategy glue' });
+      if (route.steps !== undefined && route.scope === 'table' && triggerOf(route) === 'execution') {
+        problems.push({
+          path: `${r}.steps`,
+          message: 'not used: scope table with trigger execution registers the whole table whatever the steps (use scope outputs or trigger step)',
+        });
+      }
     });
   }
   return problems;
@@ -190,6 +205,11 @@ function deployProblems(config: PostProcessingConfig): Problem[] {
  * (`pipelines.x.routes[0].strategy: ...`).
  */
 export function parsePostProcessingConfig(raw: unknown, source = 'config/post-processing.json'): PostProcessingConfig {
+  // A `__proto__` pipeline would vanish from the parsed record, unvalidated: refused by name.
+  const hazards = findInputHazards(raw);
+  if (hazards.length > 0) {
+    throw new ConfigurationError(`Invalid ${source}: ${hazards.map((h) => `${fieldName(h.path)}: ${h.message}`).join('; ')}`);
+  }
   const parsed = PostProcessingConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
@@ -197,7 +217,7 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   }
   const problems = [...semanticProblems(parsed.data), ...deployProblems(parsed.data)];
   if (problems.length > 0) {
-    throw new ConfigurationError(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    throw new ConfigurationError(escapeControlCharacters(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`));
   }
   return parsed.data;
 }
