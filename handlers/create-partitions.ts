@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { glueClient, s3Client } from '../lib/core/aws-clients';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
-import { boolean, defineLambdaStep } from '../lib/lambda-step';
+import { boolean, defineLambdaStep, nonEmptyText } from '../lib/lambda-step';
 import { createPartitions, partitionMetrics } from '../lib/partitions/create-partitions';
 import { glueName, s3UriText } from '../lib/partitions/input-fields';
 
