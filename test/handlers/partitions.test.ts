@@ -101,13 +101,26 @@ describe('repairTable handler', () => {
     expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
   });
 
-  it('adds partitions with ALTER TABLE on the add sample, the input workgroup winning', async () => {
+  it('adds partitions with ALTER TABLE on the add sample, in the deployment\'s workgroup', async () => {
     const w = world();
     w.athena.on(/^ALTER TABLE/, { states: ['SUCCEEDED'] });
     const out = await repairHandler(repairAddEvent, context);
     expect(out).toMatchObject({ state: 'SUCCEEDED', added: 2, notAdded: 0 });
     const [query] = w.athena.queries.values();
-    expect(query?.input).toMatchObject({ WorkGroup: 'primary', ResultConfiguration: { OutputLocation: 's3://athena-results-bucket/repair-table/' } });
+    expect(query?.input.WorkGroup).toBe('pipeline-functions');
+    expect(query?.input.ResultConfiguration).toBeUndefined();
+  });
+
+  it('refuses another workgroup and a result location, which the deployment\'s workgroup would refuse or ignore', async () => {
+    world();
+    await expect(repairHandler({ ...repairAddEvent, workGroup: 'primary' }, context)).rejects.toThrow(
+      'workGroup: this deployment runs its queries in workgroup "pipeline-functions" only (its role may use no other); leave workGroup out',
+    );
+    await expect(repairHandler({ ...repairAddEvent, outputLocation: 's3://athena-results-bucket/repair-table/' }, context)).rejects.toThrow(
+      /^outputLocation: workgroup "pipeline-functions" enforces its own result location/,
+    );
+    await expect(repairHandler({ ...repairAddEvent, workGroup: 'pipeline-functions' }, context)).resolves.toBeDefined();
+    expect(athenaMock.calls().filter((c) => c.args[0].constructor.name === 'StartQueryExecutionCommand')).toHaveLength(1);
   });
 
   it('refuses an unknown mode', async () => {
