@@ -46,3 +46,14 @@ export type MetricName = keyof typeof METRIC_DIMENSIONS;
 export const Metric = Object.fromEntries(Object.keys(METRIC_DIMENSIONS).map((name) => [name, name])) as {
   readonly [K in MetricName]: K;
 };
+
+/** The `function` dimension's values: the LambdaStep functions (defineLambdaStep's `name`). */
+export const LAMBDA_STEP_FUNCTIONS = [
+  'concat',
+  'joinStrings',
+  'versionedName',
+  'exampleOutputs',
+  'createPartitions',
+  'repairTable',
+  'startChildPipelines',
+] as const;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Metric, METRIC_DIMENSIONS, METRICS_NAMESPACE, METRICS_SERVICE } from '../../../lib/core/metric-names';
+import { LAMBDA_STEP_FUNCTIONS, Metric, METRIC_DIMENSIONS, METRICS_NAMESPACE, METRICS_SERVICE } from '../../../lib/core/metric-names';
 import { metrics, SERVICE_NAME } from '../../../lib/core/powertools';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -50,6 +50,11 @@ describe('the metric catalog', () => {
       (name) => all.includes(`Metric.${name}`) || new RegExp(`addMetric\\(\\s*'${name}'`).test(all),
     );
     expect(emitted.sort()).toEqual(Object.keys(METRIC_DIMENSIONS).sort());
+  });
+
+  it('lists every LambdaStep function by the name its metrics carry', () => {
+    const names = code.flatMap(({ text }) => [...text.matchAll(/defineLambdaStep\(\{\s*name: '(\w+)'/g)].map((m) => m[1]));
+    expect(names.sort()).toEqual([...LAMBDA_STEP_FUNCTIONS].sort());
   });
 
   it('names each metric as itself, in the namespace and service the functions publish with', () => {
