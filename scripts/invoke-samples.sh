@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs through `sls invoke local`, the way a newcomer would, every sample event of the functions that
 # need no AWS, the sample events of the others that end before any AWS call (events the
-# post-processing ignores), and the sweep against a local DynamoDB; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
+# post-processing ignores), and the sweep and the fan-out progress report against a local DynamoDB; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
@@ -31,9 +31,10 @@ if [ $# -eq 0 ]; then
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-executing.json
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-unrouted-pipeline.json
 
-  # The sweep against a local DynamoDB holding an empty fan-out table: it must list no fan-out.
+  # A local DynamoDB holding the fan-out table and one sample fan-out, created now: the sweep leaves
+  # fan-outs younger than 15 minutes to their events (it must list none), fanOutProgress reports it.
   table_log=$(mktemp)
-  node --import tsx scripts/local-fan-out-table.ts > "$table_log" 2>&1 &
+  node --import tsx scripts/local-fan-out-table.ts --sample > "$table_log" 2>&1 &
   table_pid=$!
   trap 'kill $table_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do grep -q '^AWS_ENDPOINT_URL_DYNAMODB=' "$table_log" && break; sleep 0.2; done
@@ -41,5 +42,9 @@ if [ $# -eq 0 ]; then
   [ -n "$endpoint" ] || { echo "FAILED: local fan-out table"; cat "$table_log"; exit 1; }
   AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
     invoke sweepFanOuts events/sweep-fan-outs.json
-  echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts listed fan-outs in an empty table"; exit 1; }
+  echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts swept a fan-out younger than 15 minutes"; exit 1; }
+  AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+    invoke fanOutProgress events/fan-out-progress.json
+  echo "$last_output" | grep -q '"summary":"RUNNING:2of5childrenended(1succeeded,1failed,0stopped),1running,2pending' ||
+    { echo "FAILED: fanOutProgress did not report the sample fan-out"; exit 1; }
 fi

@@ -5,10 +5,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { logger, metrics } from './powertools';
 
-export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>) {
-  return middy(handler)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { throwOnEmptyMetrics: false }));
+/** `metrics: false` for a function that publishes none (Powertools would warn on every invocation). */
+export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>, options: { metrics?: boolean } = {}) {
+  const wrapped = middy(handler).use(injectLambdaContext(logger, { resetKeys: true }));
+  return options.metrics === false ? wrapped : wrapped.use(logMetrics(metrics, { throwOnEmptyMetrics: false }));
 }
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/[^/\s]+$/i;
