@@ -5,10 +5,11 @@ import { dynamoDbClient, sageMakerClient, sqsClient } from '../lib/core/aws-clie
 import { readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
-import { FanInMessage, handleFanInMessage } from '../lib/fan-out/fan-in';
+import { parseFanInMessage } from '../lib/fan-out/callback-message';
+import { handleFanInMessage } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
-import { integer, json } from '../lib/lambda-step/inputs';
+import { integer } from '../lib/lambda-step/inputs';
 
 const config = readEnv(
   z.object({
@@ -18,13 +19,12 @@ const config = readEnv(
   }),
 );
 
-const parseMessage = json(FanInMessage);
 const resumeQueueUrl = queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
 
 /**
- * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them on
- * `"status": "Stopping"`); its own resume messages start children that waited for quota. A message
- * that fails is reported alone (partial batch response) and retried, then dead-lettered.
+ * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them when
+ * its status, `status` or `Status`, is Stopping); its own resume messages start children that waited
+ * for quota. A message that fails is reported alone (partial batch response) and retried, then dead-lettered.
  */
 export const handler = withPowertools(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const deps = {
@@ -37,9 +37,7 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
     try {
-      const parsed = parseMessage.safeParse(record.body);
-      if (!parsed.success) throw new Error(`not a fan-in message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      await handleFanInMessage(deps, parsed.data);
+      await handleFanInMessage(deps, parseFanInMessage(record.body));
     } catch (error) {
       logger.error('fan-in message failed', { messageId: record.messageId, error: error as Error });
       batchItemFailures.push({ itemIdentifier: record.messageId });

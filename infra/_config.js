@@ -8,9 +8,9 @@
 
 const path = require('node:path');
 const fs = require('node:fs');
+const { pipelineStatusRuleName } = require('./_names');
 
 const CONFIG_FILE = path.join(__dirname, '..', 'config', 'post-processing.json');
-const SERVICE = 'sagemaker-pipeline-functions';
 const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
 const STEP_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Step Status Change';
 const EXECUTION_STATUSES = ['Executing', 'Succeeded', 'Failed', 'Stopping', 'Stopped'];
@@ -51,7 +51,7 @@ function pipelineNames(trigger) {
 }
 
 /** The name of the function's n-th rule (fixed, so the on-failure queue's policy can name it). */
-const ruleName = (stage, n) => `${SERVICE}-${stage}-pipeline-status-${n}`;
+const ruleName = pipelineStatusRuleName;
 
 /**
  * The function's EventBridge events: execution status changes of every configured pipeline, and

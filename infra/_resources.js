@@ -77,6 +77,16 @@ function athenaOutputStatements(uris) {
   ];
 }
 
+/**
+ * Spread into a resource that holds what must outlive the stack (fan-out state, failed events):
+ * `sls remove` and a replacement leave it in the account (docs/iam.md, What `sls remove` leaves behind).
+ */
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
+// Athena asks Lake Formation for temporary credentials to data it governs with the caller's identity.
+// The action takes no resource narrower than `*` (the template test allow-lists it).
+const LAKE_FORMATION_DATA_ACCESS = { Effect: 'Allow', Action: ['lakeformation:GetDataAccess'], Resource: '*' };
+
 const workGroupArn = (name) => arn('athena', `workgroup/${name}`);
 
 // Athena runs MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION against Glue with the caller's rights.
@@ -91,10 +101,11 @@ const ATHENA_GLUE_ACTIONS = [
 ];
 
 /**
- * A queue policy letting EventBridge rules whose names match `rulePattern` (IAM wildcards) send
- * the events they could not deliver to the queue `queueId` (their dead-letter queue).
+ * A queue policy letting the EventBridge rules named `ruleNames` send the events they could not
+ * deliver to the queue `queueId` (their dead-letter queue). Exact names, no pattern: names fitted
+ * by infra/_names.js need not share a prefix.
  */
-function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
+function eventBridgeDeadLetterPolicy(queueId, ruleNames) {
   return {
     Type: 'AWS::SQS::QueuePolicy',
     Properties: {
@@ -107,7 +118,7 @@ function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-            Condition: { ArnLike: { 'aws:SourceArn': arn('events', `rule/${rulePattern}`) } },
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleNames.map((name) => arn('events', `rule/${name}`)) } },
           },
         ],
       },
@@ -117,6 +128,8 @@ function eventBridgeDeadLetterPolicy(queueId, rulePattern) {
 
 module.exports = {
   ATHENA_GLUE_ACTIONS,
+  RETAIN,
+  LAKE_FORMATION_DATA_ACCESS,
   eventBridgeDeadLetterPolicy,
   arn,
   routedTables,

@@ -5,7 +5,8 @@
 // (IAM wildcards allowed, default `*`, e.g. `child-*`), passed in ctx by index.js when set.
 'use strict';
 
-const { eventBridgeDeadLetterPolicy } = require('./_resources');
+const { RETAIN, eventBridgeDeadLetterPolicy } = require('./_resources');
+const { stageNames } = require('./_names');
 
 const sub = (path) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:sagemaker:\${AWS::Region}:\${AWS::AccountId}:${path}` });
 
@@ -15,11 +16,8 @@ const CALLBACK_TIMEOUT = 120;
 /** The table's index of fan-out headers by state and creation time (child and lookup items have no `state`). */
 const STATE_INDEX = 'by-state';
 
-/** The names the functions are configured with (serverless.yml, plain strings): keep them in step. */
-const names = (stage) => {
-  const base = `sagemaker-pipeline-functions-${stage}-fan-out`;
-  return { table: base, queue: base, deadLetterQueue: `${base}-dlq`, failedEvents: `${base}-failed-events` };
-};
+/** The names the functions are configured with (serverless.yml reads the same infra/_names.js). */
+const names = (stage) => stageNames(stage).fanOut;
 
 module.exports = (ctx) => {
   const name = names(ctx.stage);
@@ -82,10 +80,13 @@ module.exports = (ctx) => {
     },
     resources: {
       FanOutDeadLetterQueue: {
+        ...RETAIN,
         Type: 'AWS::SQS::Queue',
         Properties: { QueueName: name.deadLetterQueue, MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
       },
+      // Retained like the table: it holds the callback messages of parents still waiting.
       FanOutQueue: {
+        ...RETAIN,
         Type: 'AWS::SQS::Queue',
         Properties: {
           QueueName: name.queue,
@@ -99,14 +100,13 @@ module.exports = (ctx) => {
       // Child status events that could not be delivered (rule dead-letter queue) or processed after
       // the function's retries (on-failure destination): kept 14 days for a replay, never lost.
       FanOutFailedEventsQueue: {
+        ...RETAIN,
         Type: 'AWS::SQS::Queue',
         Properties: { QueueName: name.failedEvents, MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true },
       },
-      FanOutFailedEventsQueuePolicy: eventBridgeDeadLetterPolicy(
-        'FanOutFailedEventsQueue',
-        `sagemaker-pipeline-functions-${ctx.stage}-child-status`,
-      ),
+      FanOutFailedEventsQueuePolicy: eventBridgeDeadLetterPolicy('FanOutFailedEventsQueue', [stageNames(ctx.stage).rules.childStatus]),
       FanOutTable: {
+        ...RETAIN,
         Type: 'AWS::DynamoDB::Table',
         Properties: {
           TableName: name.table,

@@ -5,8 +5,7 @@
 
 const path = require('node:path');
 const fs = require('node:fs');
-
-const SERVICE = 'sagemaker-pipeline-functions';
+const { functionName } = require('./_names');
 
 // Lambda creates and deletes the network interfaces of a function in a VPC with its role. These EC2
 // actions take no resource narrower than `*` that works for every subnet (Lambda's own managed policy
@@ -42,7 +41,7 @@ function loadModules() {
 
 /** The role of one function: logs on its own log group, ENI management in a VPC, then the module's statements. */
 function functionRole(fnName, { stage, vpc }, statements) {
-  const logGroup = `/aws/lambda/${SERVICE}-${stage}-${fnName}`;
+  const logGroup = `/aws/lambda/${functionName(stage, fnName)}`;
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -125,6 +124,8 @@ function context(stage, params = {}) {
     childPipelines: params.childPipelines ?? '*',
     // createPartitions / repairTable: the databases and data buckets they may touch (default all).
     partitionAccess: deploy.lambdaStepPartitions ?? {},
+    // deploy.lakeFormation: the Athena callers (repairTable here) need lakeformation:GetDataAccess.
+    lakeFormation: config.deploy?.lakeFormation ?? false,
   };
 }
 

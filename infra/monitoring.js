@@ -6,9 +6,9 @@
 'use strict';
 
 const { createHash } = require('node:crypto');
+const names = require('./_names');
 const { routedTables } = require('./_resources');
 
-const SERVICE = 'sagemaker-pipeline-functions';
 // sweepFanOuts' schedule (serverless.yml, rate(15 minutes)): the period of the fan-out gauges.
 const SWEEP_RATE_SECONDS = 900;
 
@@ -16,18 +16,19 @@ const SWEEP_RATE_SECONDS = 900;
 const loadTs = (file) => (process.env.JEST_WORKER_ID ? require(file) : require('tsx/cjs/api').require(file, __filename));
 const catalog = () => loadTs('../lib/core/metric-names.ts');
 
+// An alarm's suffix names a table (`database.table`, up to 511 characters): longer than this, it is cut
+// and ended with a hash of the whole suffix, leaving infra/_names.js room for the stage.
+const MAX_ALARM_SUFFIX = 200;
+
 /**
- * `<service>-<stage>-<suffix>` within `max` characters: when longer, cut and ended with a hash of the
- * whole name, so two long names stay distinct and a name never changes between deploys.
+ * A CloudWatch alarm name (at most 255 characters): `<service>-<stage>-<suffix>`, fitted by the rule of
+ * infra/_names.js; an over-long suffix is cut and hashed first. The same on every deploy.
  */
-function resourceName(stage, suffix, max) {
-  const full = suffix ? `${SERVICE}-${stage}-${suffix}` : `${SERVICE}-${stage}`;
-  if (full.length <= max) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  return `${full.slice(0, max - hash.length - 1)}-${hash}`;
+function alarmName(stage, suffix) {
+  const hash = createHash('sha256').update(suffix).digest('hex').slice(0, 8);
+  const fitted = suffix.length <= MAX_ALARM_SUFFIX ? suffix : `${suffix.slice(0, MAX_ALARM_SUFFIX - hash.length - 1)}-${hash}`;
+  return names.resourceName(stage, fitted, names.LIMITS.alarm);
 }
-/** CloudWatch alarm names: at most 255 characters. */
-const alarmName = (stage, suffix) => resourceName(stage, suffix, 255);
 
 /** serverless' logical id of a function: `concat` -> `ConcatLambdaFunction`. */
 const functionId = (fn) => `${fn[0].toUpperCase()}${fn.slice(1)}LambdaFunction`;
@@ -162,7 +163,7 @@ function widgets(ctx, functions, alarmIds, metrics) {
   list.push({
     type: 'text',
     properties: {
-      markdown: `## ${SERVICE} (\${AWS::StackName})\nWhere is a fan-out? \`sls invoke -f fanOutProgress --stage <stage> --data '{"parentExecutionArn": "<ARN>"}'\`. Alarms and what to do: docs/monitoring.md.`,
+      markdown: `## ${names.SERVICE} (\${AWS::StackName})\nWhere is a fan-out? \`sls invoke -f fanOutProgress --stage <stage> --data '{"parentExecutionArn": "<ARN>"}'\`. Alarms and what to do: docs/monitoring.md.`,
     },
   });
   if (alarmIds.length > 0) list.push({ type: 'alarm', properties: { title: 'Alarms', alarms: alarmIds.map((id) => `\${${id}.Arn}`) } });
@@ -233,7 +234,10 @@ function monitoring(ctx, functions) {
   else if (options.enabled) {
     topic = { Ref: 'AlarmTopic' };
     // No KMS key: CloudWatch cannot publish to a topic encrypted with the AWS managed key (aws/sns).
-    resources.AlarmTopic = { Type: 'AWS::SNS::Topic', Properties: { TopicName: resourceName(ctx.stage, 'alarms', 256), DisplayName: 'SageMaker pipeline functions alarms' } };
+    resources.AlarmTopic = {
+      Type: 'AWS::SNS::Topic',
+      Properties: { TopicName: names.resourceName(ctx.stage, 'alarms', names.LIMITS.topic), DisplayName: 'SageMaker pipeline functions alarms' },
+    };
     options.email.forEach((address, i) => {
       resources[`AlarmTopicEmail${i + 1}`] = { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: topic, Protocol: 'email', Endpoint: address } };
     });
@@ -243,8 +247,8 @@ function monitoring(ctx, functions) {
   resources.Dashboard = {
     Type: 'AWS::CloudWatch::Dashboard',
     Properties: {
-      // Dashboard names take letters, digits, - and _ only.
-      DashboardName: resourceName(ctx.stage, '', 255).replace(/[^A-Za-z0-9_-]/g, '_'),
+      // Dashboard names take letters, digits, - and _ only (as stages do), at most 255.
+      DashboardName: names.resourceName(ctx.stage, '', 255),
       DashboardBody: sub(JSON.stringify({ widgets: widgets(ctx, functions, Object.keys(alarmResources), metrics) })),
     },
   };
@@ -259,6 +263,5 @@ module.exports = (ctx) => ({
   finish: ({ functions }) => monitoring(ctx, functions),
 });
 module.exports.alarmName = alarmName;
-module.exports.resourceName = resourceName;
 module.exports.FAILED_QUEUES = FAILED_QUEUES;
 module.exports.SWEEP_RATE_SECONDS = SWEEP_RATE_SECONDS;

@@ -5,9 +5,8 @@
 // both with `deploy.lambdaStepPartitions: { databases, dataBuckets }` in config/post-processing.json.
 'use strict';
 
-const { ATHENA_GLUE_ACTIONS } = require('./_resources');
-
-const SERVICE = 'sagemaker-pipeline-functions';
+const { ATHENA_GLUE_ACTIONS, LAKE_FORMATION_DATA_ACCESS, RETAIN } = require('./_resources');
+const { stageNames } = require('./_names');
 
 const glueArn = (suffix) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:glue:\${AWS::Region}:\${AWS::AccountId}:${suffix}` });
 const bucketArn = (bucket) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${bucket}` });
@@ -18,7 +17,7 @@ function glueResources(databases) {
 }
 
 function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
-  const workGroupName = `${SERVICE}-${ctx.stage}`;
+  const workGroupName = stageNames(ctx.stage).workGroup;
   const resultsPrefix = 'repair-table/';
   const listData = {
     Effect: 'Allow',
@@ -65,11 +64,14 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
           Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
           Resource: { 'Fn::Sub': `\${AthenaResultsBucket.Arn}/${resultsPrefix}*` },
         },
+        ...(ctx.lakeFormation ? [LAKE_FORMATION_DATA_ACCESS] : []),
       ],
     },
     resources: {
-      // Query results of repairTable: private, encrypted, expired after 30 days.
+      // Query results of repairTable: private, encrypted, expired after 30 days. Retained: a non-empty
+      // bucket would make `sls remove` fail; left behind, it empties itself by its lifecycle rule.
       AthenaResultsBucket: {
+        ...RETAIN,
         Type: 'AWS::S3::Bucket',
         Properties: {
           BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
@@ -85,7 +87,12 @@ function partitionsInfra(ctx, { databases = ['*'], dataBuckets = ['*'] } = {}) {
           Description: 'Queries of the repairTable function (MSCK REPAIR TABLE, ALTER TABLE ADD PARTITION)',
           RecursiveDeleteOption: true,
           WorkGroupConfiguration: {
-            ResultConfiguration: { OutputLocation: { 'Fn::Sub': `s3://\${AthenaResultsBucket}/${resultsPrefix}` } },
+            // Results go where the role may write, even if a step input names another outputLocation.
+            EnforceWorkGroupConfiguration: true,
+            ResultConfiguration: {
+              OutputLocation: { 'Fn::Sub': `s3://\${AthenaResultsBucket}/${resultsPrefix}` },
+              EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+            },
             PublishCloudWatchMetricsEnabled: true,
           },
         },

@@ -5,6 +5,7 @@
 'use strict';
 
 const r = require('./_resources');
+const { stageNames } = require('./_names');
 
 const FUNCTION = 'onPipelineExecutionStatus';
 const QUEUE = 'PostProcessingFailedEventsQueue';
@@ -36,6 +37,12 @@ function statements(config) {
   const athenaRoutes = routes.filter((route) => route.strategy !== 'glue');
   const scoped = routes.some((route) => route.scope === 'outputs');
   const unique = (xs) => [...new Set(xs)];
+  const workGroups = new Map((config.deploy?.athenaWorkGroups ?? []).map((wg) => [wg.name, wg]));
+  const workGroupOf = (route) => workGroups.get(route.athena?.workGroup ?? 'primary');
+  // A workgroup that enforces its result location writes the results there, whatever the route asks.
+  const resultLocation = (route) => workGroupOf(route)?.outputLocation ?? route.athena?.outputLocation;
+  const resultKeys = unique(athenaRoutes.map((route) => workGroupOf(route)?.resultsKmsKey).filter(Boolean));
+  const tableKeys = config.deploy?.kms?.tableDataKeys ?? [];
   return [
     {
       Effect: 'Allow',
@@ -48,6 +55,8 @@ function statements(config) {
       : []),
     ...glueStatements(routes),
     ...r.s3ReadStatements(unique(routes.map((route) => route.location))),
+    // Reading SSE-KMS objects of the Locations decrypts with the table data's key.
+    ...(tableKeys.length > 0 ? [{ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: tableKeys }] : []),
     ...(athenaRoutes.length > 0
       ? [
           {
@@ -55,7 +64,10 @@ function statements(config) {
             Action: ATHENA_ACTIONS,
             Resource: unique(athenaRoutes.map((route) => route.athena?.workGroup ?? 'primary')).map(r.workGroupArn),
           },
-          ...r.athenaOutputStatements(unique(athenaRoutes.map((route) => route.athena?.outputLocation).filter(Boolean))),
+          ...r.athenaOutputStatements(unique(athenaRoutes.map(resultLocation).filter(Boolean))),
+          // Athena encrypts (GenerateDataKey) and reads back (Decrypt) results with the caller's rights.
+          ...(resultKeys.length > 0 ? [{ Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: resultKeys }] : []),
+          ...(config.deploy?.lakeFormation ? [r.LAKE_FORMATION_DATA_ACCESS] : []),
         ]
       : []),
     // Lambda sends failed asynchronous invocations to the on-failure destination with this role.
@@ -63,18 +75,26 @@ function statements(config) {
   ];
 }
 
+/** The rules infra/_config.js creates: 1 for execution status changes, 2 when a route has trigger `step`. */
+function ruleNames(ctx) {
+  const [execution, step] = stageNames(ctx.stage).rules.pipelineStatus;
+  const routes = r.routedTables(ctx.config);
+  return [...(routes.length > 0 ? [execution] : []), ...(routes.some((route) => route.trigger === 'step') ? [step] : [])];
+}
+
 module.exports = (ctx) => ({
   functions: { [FUNCTION]: statements(ctx.config) },
   resources: {
     [QUEUE]: {
+      ...r.RETAIN,
       Type: 'AWS::SQS::Queue',
       Properties: {
-        QueueName: `sagemaker-pipeline-functions-${ctx.stage}-post-processing-failed`,
+        QueueName: stageNames(ctx.stage).postProcessingFailedQueue,
         MessageRetentionPeriod: 1209600,
         SqsManagedSseEnabled: true,
       },
     },
     // The EventBridge rules send what they could not deliver to the function to the same queue.
-    PostProcessingFailedEventsQueuePolicy: r.eventBridgeDeadLetterPolicy(QUEUE, `sagemaker-pipeline-functions-${ctx.stage}-pipeline-status-*`),
+    PostProcessingFailedEventsQueuePolicy: r.eventBridgeDeadLetterPolicy(QUEUE, ruleNames(ctx)),
   },
 });

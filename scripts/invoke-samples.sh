@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs through `sls invoke local`, the way a newcomer would, every sample event of the functions that
 # need no AWS, the sample events of the others that end before any AWS call (events the
-# post-processing ignores), and the sweep and the fan-out progress report against a local DynamoDB; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
+# post-processing ignores), the sweep and the fan-out progress report against a local DynamoDB, and the fan-in consumer's samples against
+# a local DynamoDB and a local SageMaker; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
@@ -13,7 +14,7 @@ functions=("$@")
 invoke() {
   local fn=$1 file=$2 out
   out=$(npx sls invoke local -f "$fn" --path "$file" 2>&1) || { echo "FAILED: $fn $file"; echo "$out"; exit 1; }
-  last_output=$(echo "$out" | grep -v '^npm' | tr -d ' \n')
+  last_output=$(echo "$out" | grep -v '^npm' | sed -n '/^[[{]/,$p' | tr -d ' \n')
   echo "ok: $fn $file -> $(echo "$last_output" | cut -c1-120)"
 }
 
@@ -31,20 +32,50 @@ if [ $# -eq 0 ]; then
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-executing.json
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-unrouted-pipeline.json
 
+  # Serves scripts/<script> in the background until the script ends; sets $served to the value of its
+  # first `<var>=` line (an endpoint).
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+  serve() {
+    local var=$1 log=$2; shift 2
+    node --import tsx "$@" > "$log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do grep -q "^$var=" "$log" && break; sleep 0.2; done
+    served=$(sed -n "s/^$var=//p" "$log")
+    [ -n "$served" ] || { echo "FAILED: $*"; cat "$log"; exit 1; }
+  }
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+
   # A local DynamoDB holding the fan-out table and one sample fan-out, created now: the sweep leaves
   # fan-outs younger than 15 minutes to their events (it must list none), fanOutProgress reports it.
-  table_log=$(mktemp)
-  node --import tsx scripts/local-fan-out-table.ts --sample > "$table_log" 2>&1 &
-  table_pid=$!
-  trap 'kill $table_pid 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do grep -q '^AWS_ENDPOINT_URL_DYNAMODB=' "$table_log" && break; sleep 0.2; done
-  endpoint=$(sed -n 's/^AWS_ENDPOINT_URL_DYNAMODB=//p' "$table_log")
-  [ -n "$endpoint" ] || { echo "FAILED: local fan-out table"; cat "$table_log"; exit 1; }
-  AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
-    invoke sweepFanOuts events/sweep-fan-outs.json
+  serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts --sample
+  AWS_ENDPOINT_URL_DYNAMODB=$served invoke sweepFanOuts events/sweep-fan-outs.json
   echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts swept a fan-out younger than 15 minutes"; exit 1; }
-  AWS_ENDPOINT_URL_DYNAMODB=$endpoint AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
-    invoke fanOutProgress events/fan-out-progress.json
+  AWS_ENDPOINT_URL_DYNAMODB=$served invoke fanOutProgress events/fan-out-progress.json
   echo "$last_output" | grep -q '"summary":"RUNNING:2of5childrenended(1succeeded,1failed,0stopped),1running,2pending' ||
     { echo "FAILED: fanOutProgress did not report the sample fan-out"; exit 1; }
+
+  # The fan-in consumer against a local DynamoDB and a local SageMaker (the tests' fake), fresh for each
+  # sample: a start sample starts the two children; a Stopping sample, sent after the start sample,
+  # stops them and fails the parent's step once.
+  fan_in() {
+    local file=$1 calls
+    calls=$(mktemp)
+    serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts
+    local table=$served
+    serve AWS_ENDPOINT_URL_SAGEMAKER "$calls" scripts/local-sagemaker.ts child-pipeline-1:ProcessingDate
+    export AWS_ENDPOINT_URL_DYNAMODB=$table AWS_ENDPOINT_URL_SAGEMAKER=$served
+    [[ $file == *stopping* ]] && invoke fanOutCallback events/fan-out-callback.json
+    invoke fanOutCallback "$file"
+    echo "$last_output" | grep -q '"batchItemFailures":\[\]' || { echo "FAILED: fanOutCallback $file reported a failure"; exit 1; }
+    local expected="StartPipelineExecution=2 StopPipelineExecution=0 SendPipelineExecutionStepFailure=0"
+    [[ $file == *stopping* ]] && expected="StartPipelineExecution=2 StopPipelineExecution=2 SendPipelineExecutionStepFailure=1"
+    local got=""
+    for op in StartPipelineExecution StopPipelineExecution SendPipelineExecutionStepFailure; do
+      got="$got $op=$(grep -c "^call $op " "$calls" || true)"
+    done
+    [ "${got# }" = "$expected" ] || { echo "FAILED: fanOutCallback $file made the calls$got (expected $expected)"; exit 1; }
+    kill "${pids[@]: -2}" 2>/dev/null || true
+  }
+  for file in events/fan-out-callback*.json; do fan_in "$file"; done
 fi

@@ -12,10 +12,14 @@ import { FanInStore } from '../lib/fan-out/fan-in-store';
 import { startDynalite } from '../test/fakes/dynalite';
 import { recordSampleFanOut } from '../test/fakes/sample-fan-out';
 
+// The deployed table's name, as serverless.yml gives it to the functions (FAN_OUT_TABLE).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const names = require('../infra/_names.js') as { stageNames(stage: string): { fanOut: { table: string } } };
+
 async function main() {
   const args = process.argv.slice(2);
   const stage = args.find((a) => !a.startsWith('--')) ?? 'dev';
-  const table = `sagemaker-pipeline-functions-${stage}-fan-out`;
+  const table = names.stageNames(stage).fanOut.table;
   const dynamo = await startDynalite(table);
   if (args.includes('--sample')) {
     const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'fan-out-progress.json'), 'utf8')) as { parentExecutionArn: string };

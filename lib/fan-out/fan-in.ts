@@ -4,11 +4,11 @@
  */
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
-import * as z from 'zod/mini';
 import { describeError, InvalidInputError, NotFoundError } from '../core/errors';
 import { Metric } from '../core/metric-names';
 import { logger, metrics, MetricUnit } from '../core/powertools';
 import { parseStepInput } from '../lambda-step/define-step';
+import type { FanInMessage } from './callback-message';
 import { isEndStatus, type EndStatus, type FanInHeader, type FanInStore } from './fan-in-store';
 import type { ChildStart } from './plan';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
@@ -25,22 +25,6 @@ export interface FanInDeps {
   remainingTimeMs: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** The CallbackStep message (`status: Stopping` when the parent stops), or this function's own resume message. */
-export const FanInMessage = z.union([
-  z.object({ resumeFanOut: z.string().check(z.minLength(1)) }),
-  z.object({
-    token: z.string().check(z.minLength(1)),
-    pipelineExecutionArn: z.string().check(z.minLength(1)),
-    status: z.literal('Stopping'),
-  }),
-  z.object({
-    token: z.string().check(z.minLength(1)),
-    pipelineExecutionArn: z.string().check(z.minLength(1)),
-    arguments: z.record(z.string(), z.unknown()),
-  }),
-]);
-export type FanInMessage = z.infer<typeof FanInMessage>;
 
 export const MAX_FAILURE_REASON = 256;
 

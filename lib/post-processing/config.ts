@@ -17,12 +17,17 @@ const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
 const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// A KMS key ARN (key id or multi-Region key id): IAM authorises KMS use on the key ARN, never on an alias.
+const KMS_KEY_ARN =
+  /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
 const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
 const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3-63 of a-z 0-9 . -; no *, ? or $)');
+const kmsKeyArn = () => text(KMS_KEY_ARN, 'expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
+const workGroupName = () => text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)');
 
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
@@ -30,7 +35,7 @@ const GlueOptions = z.strictObject({
 });
 
 const AthenaOptions = z.strictObject({
-  workGroup: z.optional(text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)')),
+  workGroup: z.optional(workGroupName()),
   outputLocation: s3Uri(),
 });
 
@@ -110,6 +115,29 @@ const DeployOptions = z.strictObject({
   ),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
   maximumRetryAttempts: z.optional(z.int().check(z.gte(0), z.lte(2))),
+  /** KMS keys of the routed tables' data (SSE-KMS): kms:Decrypt on exactly these for the function reading it. */
+  kms: z.optional(
+    z.strictObject({
+      tableDataKeys: z.array(kmsKeyArn()).check(z.minLength(1)),
+    }),
+  ),
+  /**
+   * What the routes' Athena workgroups impose: the result location a workgroup enforces (it overrides
+   * the route's outputLocation) and the KMS key its results are encrypted with. docs/iam.md.
+   */
+  athenaWorkGroups: z.optional(
+    z
+      .array(
+        z.strictObject({
+          name: workGroupName(),
+          outputLocation: z.optional(s3Uri()),
+          resultsKmsKey: z.optional(kmsKeyArn()),
+        }),
+      )
+      .check(z.minLength(1)),
+  ),
+  /** The routed tables are governed by Lake Formation: Athena callers get lakeformation:GetDataAccess. */
+  lakeFormation: z.optional(z.boolean()),
   alarms: z.optional(AlarmOptions),
 });
 
@@ -166,6 +194,25 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
   return problems;
 }
 
+/** The deploy options' cross-field rules: each workgroup listed once, and used by an Athena route. */
+function deployProblems(config: PostProcessingConfig): Problem[] {
+  const used = new Set(
+    Object.values(config.pipelines).flatMap((p) => p.routes.filter((r) => r.strategy !== 'glue').map((r) => r.athena?.workGroup ?? 'primary')),
+  );
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  (config.deploy?.athenaWorkGroups ?? []).forEach((wg, i) => {
+    const at = `deploy.athenaWorkGroups[${i}]`;
+    if (seen.has(wg.name)) problems.push({ path: `${at}.name`, message: `${wg.name} is listed twice` });
+    seen.add(wg.name);
+    if (!used.has(wg.name)) problems.push({ path: `${at}.name`, message: `no Athena route uses workgroup ${wg.name}` });
+    if (wg.outputLocation === undefined && wg.resultsKmsKey === undefined) {
+      problems.push({ path: at, message: 'expected outputLocation, resultsKmsKey or both' });
+    }
+  });
+  return problems;
+}
+
 /**
  * Validates a parsed config file. Throws a ConfigurationError whose message names every bad field
  * (`pipelines.x.routes[0].strategy: ...`).
@@ -176,7 +223,7 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
     const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
     throw new ConfigurationError(`Invalid ${source}: ${detail}`);
   }
-  const problems = semanticProblems(parsed.data);
+  const problems = [...semanticProblems(parsed.data), ...deployProblems(parsed.data)];
   if (problems.length > 0) {
     throw new ConfigurationError(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   }

@@ -1,5 +1,6 @@
 /** String operations pipelines need between steps: concatenation, joins, versioned names. */
 import { InvalidInputError } from '../core/errors';
+import { stampYearProblem } from './instant';
 
 /** Plain concatenation. */
 export const concat = (first: string, second: string): string => first + second;
@@ -15,9 +16,14 @@ export const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const TIMESTAMP_LENGTH = '-YYYY-MM-DD-HH-MM-SS'.length;
 export const MAX_VERSIONED_PREFIX_LENGTH = 256 - TIMESTAMP_LENGTH;
 
-/** "2024-01-05T03:04:05.678Z" -> "2024-01-05-03-04-05" (UTC). */
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** "2024-01-05T03:04:05.678Z" -> "2024-01-05-03-04-05" (UTC); a RangeError if the UTC year is not 0000 to 9999. */
 export function utcStamp(at: Date): string {
-  return at.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  const problem = stampYearProblem(at);
+  if (problem) throw new RangeError(problem);
+  const parts = [at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds()];
+  return [pad(at.getUTCFullYear(), 4), ...parts.map((n) => pad(n))].join('-');
 }
 
 /** Replaces every run of characters a pipeline name cannot hold by one hyphen and trims hyphens at the start. */
@@ -27,7 +33,8 @@ export function normalizeNamePrefix(prefix: string): string {
 
 /**
  * `<prefix>-YYYY-MM-DD-HH-MM-SS` in UTC: a valid SageMaker pipeline (and most resource) name.
- * A prefix that cannot make one is refused, unless `normalize` replaces its invalid characters.
+ * A prefix that cannot make one is refused, unless `normalize` replaces its invalid characters;
+ * so is a time whose UTC year is not 0000 to 9999 (it has no four-digit stamp).
  */
 export function versionedName(prefix: string, at: Date, options: { normalize?: boolean } = {}): string {
   const base = options.normalize ? normalizeNamePrefix(prefix) : prefix;
@@ -43,6 +50,8 @@ export function versionedName(prefix: string, at: Date, options: { normalize?: b
       ['prefix'],
     );
   }
+  const yearProblem = stampYearProblem(at);
+  if (yearProblem) throw new InvalidInputError(`Invalid input: at: ${yearProblem}`, ['at']);
   const name = `${base}-${utcStamp(at)}`;
   // The pattern is the API's own: checked here too so a change above can never return an invalid name.
   if (!PIPELINE_NAME_PATTERN.test(name)) throw new Error(`built an invalid name: ${name}`);

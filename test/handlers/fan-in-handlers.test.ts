@@ -7,6 +7,8 @@ import statusEvent from '../../events/on-child-execution-status.json';
 import sweepEvent from '../../events/sweep-fan-outs.json';
 import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
+import { sqsEventOf, START_FORMS, STOPPING_FORMS, type CallbackStep } from '../helpers/callback-messages';
+import { sampleEvent, sampleEventFiles } from '../helpers/events';
 
 const TABLE = 'fan-out-handlers';
 const context = { getRemainingTimeInMillis: () => 100_000, awsRequestId: 'req-1', functionName: 'fanOutCallback' } as unknown as Context;
@@ -76,6 +78,50 @@ describe('fan-in handlers', () => {
   it('ignores the sample status event of an execution that is not a fan-out child', async () => {
     await expect(onStatus(statusEvent, context)).resolves.toBeUndefined();
     expect(fake.successCalls).toHaveLength(0);
+  });
+
+  /** The sample event `file` with its message's parent execution replaced by `parent`. */
+  const sampleFor = (file: string, parent: string): SQSEvent => {
+    const event = sampleEvent<SQSEvent>(file);
+    for (const record of event.Records) record.body = JSON.stringify({ ...(JSON.parse(record.body) as object), pipelineExecutionArn: parent });
+    return event;
+  };
+  let parentCount = 0;
+  const newParent = () => `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent-pipeline/execution/forms${(parentCount += 1)}`;
+  const stepOf = (parent: string): CallbackStep => {
+    const body = JSON.parse(callbackEvent.Records[0]?.body ?? '{}') as CallbackStep;
+    return { ...body, pipelineExecutionArn: parent };
+  };
+
+  it.each(Object.entries(START_FORMS))('starts the children of a start message in the documented form: %s', async (_form, build) => {
+    const result = await callback(sqsEventOf(build(stepOf(newParent()))), context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(fake.running()).toHaveLength(2);
+  });
+
+  it.each(Object.entries(STOPPING_FORMS))('stops the children and fails the step on a Stopping message in the documented form: %s', async (_form, build) => {
+    const step = stepOf(newParent());
+    await callback(sqsEventOf(START_FORMS['arguments, no status']?.(step) ?? {}), context);
+    const result = await callback(sqsEventOf(build(step)), context);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(fake.startCalls).toBe(2);
+    expect(fake.stopCalls).toHaveLength(2);
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.failureCalls[0]?.CallbackToken).toBe(step.token);
+  });
+
+  const samples = sampleEventFiles('fan-out-callback');
+  it.each(samples.filter((f) => !f.includes('stopping')))('starts the children of the sample start message %s', async (file) => {
+    expect(await callback(sampleFor(file, newParent()), context)).toEqual({ batchItemFailures: [] });
+    expect(fake.running()).toHaveLength(2);
+  });
+
+  it.each(samples.filter((f) => f.includes('stopping')))('stops the children on the sample Stopping message %s', async (file) => {
+    const parent = newParent();
+    await callback(sampleFor('fan-out-callback.json', parent), context);
+    expect(await callback(sampleFor(file, parent), context)).toEqual({ batchItemFailures: [] });
+    expect(fake.stopCalls).toHaveLength(2);
+    expect(fake.failureCalls).toHaveLength(1);
   });
 
   it('reports only the failing message of a batch', async () => {

@@ -56,4 +56,15 @@ describe('infra/partitions', () => {
     expect(resources.AthenaWorkGroup?.Type).toBe('AWS::Athena::WorkGroup');
     expect(resources.AthenaResultsBucket?.Type).toBe('AWS::S3::Bucket');
   });
+
+  it('makes the workgroup enforce its result location, the one prefix the role may write', () => {
+    const { functions, resources } = infra({ stage: 'dev' });
+    const workGroup = resources.AthenaWorkGroup as unknown as { Properties: { WorkGroupConfiguration: Record<string, unknown> } };
+    expect(workGroup.Properties.WorkGroupConfiguration).toMatchObject({
+      EnforceWorkGroupConfiguration: true,
+      ResultConfiguration: { OutputLocation: { 'Fn::Sub': 's3://${AthenaResultsBucket}/repair-table/' } },
+    });
+    const put = functions.repairTable?.filter((s) => s.Action.includes('s3:PutObject')).map((s) => s.Resource);
+    expect(put).toEqual([{ 'Fn::Sub': '${AthenaResultsBucket.Arn}/repair-table/*' }]);
+  });
 });

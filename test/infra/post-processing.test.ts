@@ -2,9 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { parsePostProcessingConfig, type PostProcessingConfig } from '../../lib/post-processing/config';
 
 interface Statement {
+  Effect?: string;
   Action: string[] | string;
   Resource: unknown;
   Condition?: unknown;
@@ -18,6 +20,7 @@ interface Ctx {
   config: PostProcessingConfig;
   vpc: { subnetIds: string[]; securityGroupIds: string[] } | null;
   tags: Record<string, string>;
+  lakeFormation?: boolean;
 }
 /* eslint-disable @typescript-eslint/no-require-imports */
 const index = require('../../infra/index.js') as { build(ctx: Ctx): { Resources: Record<string, Resource> } };
@@ -102,5 +105,95 @@ describe('infra/_config (deploy-time validation)', () => {
     const file = path.join(dir, 'post-processing.json');
     fs.writeFileSync(file, JSON.stringify({ pipelines: { p: { routes: [{ database: 'db', table: 't', location: 's3://data-bucket/t/', strategy: 'msck', scope: 'table' }] } } }));
     expect(() => configLoader.parseConfigFile(file)).toThrow(/post-processing\.json: pipelines\.p\.routes\[0\]\.strategy: expected one of glue/);
+  });
+});
+
+describe('KMS keys, workgroup result locations and Lake Formation (deploy options)', () => {
+  const TABLE_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const RESULTS_KEY = 'arn:aws:kms:us-east-1:111122223333:key/mrk-0123456789abcdef0123456789abcdef';
+  const athenaRoute = (workGroup: string) => ({
+    database: 'db',
+    table: 't',
+    location: 's3://data-bucket/t/',
+    strategy: 'athena-add',
+    scope: 'table',
+    athena: { workGroup, outputLocation: 's3://client-results/asked/' },
+  });
+  const withDeploy = (deploy: Record<string, unknown>, workGroup = 'analytics') =>
+    parsePostProcessingConfig({ pipelines: { p: { routes: [athenaRoute(workGroup)] } }, deploy });
+  const statementsOf = (config: PostProcessingConfig, extra: Partial<Ctx> = {}) =>
+    postProcessing(ctx({ config, ...extra })).functions.onPipelineExecutionStatus ?? [];
+  const withAction = (statements: Statement[], action: string) => statements.filter((s) => actionsOf([s]).includes(action));
+
+  it('grants kms:Decrypt on exactly the table data keys, and GenerateDataKey + Decrypt on exactly the workgroup\'s results key', () => {
+    const config = withDeploy({
+      kms: { tableDataKeys: [TABLE_KEY] },
+      athenaWorkGroups: [{ name: 'analytics', outputLocation: 's3://wg-results/athena/', resultsKmsKey: RESULTS_KEY }],
+    });
+    const statements = statementsOf(config);
+    const kms = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));
+    expect(kms).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [TABLE_KEY] },
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [RESULTS_KEY] },
+    ]);
+    for (const action of actionsOf(statements)) expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+  });
+
+  it('grants S3 on the result location the workgroup enforces, not on the one the route asks for', () => {
+    const enforced = statementsOf(withDeploy({ athenaWorkGroups: [{ name: 'analytics', outputLocation: 's3://wg-results/athena/' }] }));
+    const put = JSON.stringify(withAction(enforced, 's3:PutObject').map((s) => s.Resource));
+    expect(put).toContain('s3:::wg-results/athena/*');
+    expect(put).not.toContain('client-results');
+    expect(JSON.stringify(withAction(enforced, 's3:ListBucketMultipartUploads').map((s) => s.Resource))).toContain('s3:::wg-results');
+    // Without the workgroup's settings, the route's own location (as before).
+    const plain = statementsOf(withDeploy({}));
+    expect(JSON.stringify(withAction(plain, 's3:PutObject').map((s) => s.Resource))).toContain('s3:::client-results/asked/*');
+    expect(actionsOf(plain).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+
+  it('gives the results key of a workgroup without an enforced location, keeping the route\'s location', () => {
+    const statements = statementsOf(withDeploy({ athenaWorkGroups: [{ name: 'analytics', resultsKmsKey: RESULTS_KEY }] }));
+    expect(JSON.stringify(withAction(statements, 's3:PutObject').map((s) => s.Resource))).toContain('s3:::client-results/asked/*');
+    expect(withAction(statements, 'kms:GenerateDataKey').map((s) => s.Resource)).toEqual([[RESULTS_KEY]]);
+  });
+
+  it('adds lakeformation:GetDataAccess to the Athena callers only when deploy.lakeFormation is set', () => {
+    const on = index.build({ ...ctx({ config: withDeploy({ lakeFormation: true }) }), lakeFormation: true } as Ctx).Resources;
+    const off = index.build(ctx({ config: withDeploy({}) })).Resources;
+    const granted = (all: Record<string, Resource>, role: string) =>
+      (all[role]?.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement).filter((s) => actionsOf([s]).includes('lakeformation:GetDataAccess'));
+    for (const role of ['OnPipelineExecutionStatusRole', 'RepairTableRole']) {
+      expect(granted(on, role)).toEqual([{ Effect: 'Allow', Action: ['lakeformation:GetDataAccess'], Resource: '*' }]);
+      expect(granted(off, role)).toEqual([]);
+    }
+    // The Glue API callers do not go through Athena: Lake Formation grants alone govern them.
+    expect(granted(on, 'CreatePartitionsRole')).toEqual([]);
+  });
+
+  it('refuses an alias, a bad ARN, an unused or repeated workgroup, naming the field', () => {
+    const bad = (deploy: Record<string, unknown>) => () => withDeploy(deploy);
+    expect(bad({ kms: { tableDataKeys: ['arn:aws:kms:us-east-1:111122223333:alias/data'] } })).toThrow(/deploy\.kms\.tableDataKeys\[0\]: expected a KMS key ARN/);
+    expect(bad({ athenaWorkGroups: [{ name: 'analytics', resultsKmsKey: 'key/*' }] })).toThrow(/deploy\.athenaWorkGroups\[0\]\.resultsKmsKey: expected a KMS key ARN/);
+    expect(bad({ athenaWorkGroups: [{ name: 'other', resultsKmsKey: RESULTS_KEY }] })).toThrow(/deploy\.athenaWorkGroups\[0\]\.name: no Athena route uses workgroup other/);
+    expect(
+      bad({ athenaWorkGroups: [{ name: 'analytics', resultsKmsKey: RESULTS_KEY }, { name: 'analytics', outputLocation: 's3://wg-results/' }] }),
+    ).toThrow(/deploy\.athenaWorkGroups\[1\]\.name: analytics is listed twice/);
+    expect(bad({ athenaWorkGroups: [{ name: 'analytics' }] })).toThrow(/deploy\.athenaWorkGroups\[0\]: expected outputLocation, resultsKmsKey or both/);
+    expect(bad({ athenaWorkGroups: [{ name: 'analytics', outputLocation: 's3://wg-results/${AWS::Region}/' }] })).toThrow(
+      /deploy\.athenaWorkGroups\[0\]\.outputLocation/,
+    );
+    // The default workgroup of an Athena route is primary.
+    expect(() => withDeploy({ athenaWorkGroups: [{ name: 'primary', resultsKmsKey: RESULTS_KEY }] }, 'primary')).not.toThrow();
+  });
+
+  it('accepts a key only as a KMS key ARN, and otherwise names the field (any string)', () => {
+    const KEY = /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.constantFrom(TABLE_KEY, RESULTS_KEY, `${TABLE_KEY}*`, `${TABLE_KEY}\n`, TABLE_KEY.toUpperCase())), (key) => {
+        const parse = () => withDeploy({ kms: { tableDataKeys: [key] } });
+        if (KEY.test(key)) expect(statementsOf(parse()).find((s) => actionsOf([s]).includes('kms:Decrypt'))?.Resource).toEqual([key]);
+        else expect(parse).toThrow(/deploy\.kms\.tableDataKeys\[0\]/);
+      }),
+    );
   });
 });

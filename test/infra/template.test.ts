@@ -25,6 +25,8 @@ const deploy = deployOptions(config);
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 interface Statement {
   Effect: string;
@@ -32,8 +34,17 @@ interface Statement {
   Resource: unknown;
   Condition?: unknown;
 }
+interface Packaged {
+  resources: Record<string, Resource>;
+  state: { service: { provider: { stackTags?: Record<string, string>; stackName?: string } } };
+}
 let resources: Record<string, Resource>;
-let state: { service: { provider: { stackTags?: Record<string, string> } } };
+let state: Packaged['state'];
+let production: Packaged;
+
+// A stage far longer than any name budget (osls accepts [A-Za-z0-9-]+ of any length): every name
+// that holds it must be fitted (infra/_names.js). The tests below run on this stage's template.
+const LONG_STAGE = `pr-4711-${'a-very-long-feature-branch-name-'.repeat(5)}end`;
 
 /** Takes an exclusive lock on .esbuild/ so that no other sls command of this checkout runs meanwhile. */
 async function lock(): Promise<() => void> {
@@ -52,14 +63,15 @@ async function lock(): Promise<() => void> {
   }
 }
 
-beforeAll(async () => {
+/** `sls package --stage <stage>` into a temporary directory: the template's resources and the state. */
+async function packageStage(stage: string): Promise<Packaged> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-home-'));
   // sls runs as on a workstation: not as a jest worker (infra/_config.js then loads TypeScript with tsx).
   const { JEST_WORKER_ID: _worker, ...env } = process.env;
   const unlock = await lock();
   try {
-    await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', 'dev', '--package', out], {
+    await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, '--package', out], {
       cwd: ROOT,
       env: { ...env, HOME: home, AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       maxBuffer: 16 * 1024 * 1024,
@@ -70,18 +82,19 @@ beforeAll(async () => {
     unlock();
   }
   const template = JSON.parse(fs.readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  resources = template.Resources;
-  state = JSON.parse(fs.readFileSync(path.join(out, 'serverless-state.json'), 'utf8'));
-}, 300_000);
+  const packagedState = JSON.parse(fs.readFileSync(path.join(out, 'serverless-state.json'), 'utf8'));
+  return { resources: template.Resources, state: packagedState };
+}
+
+beforeAll(async () => {
+  ({ resources, state } = await packageStage(LONG_STAGE));
+  production = await packageStage('production');
+}, 600_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const statementsOf = (role: Resource): Statement[] =>
   (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
-const functionName = (logicalId: string) => {
-  const base = logicalId.replace(/LambdaFunction$/, '');
-  return `${base[0]?.toLowerCase()}${base.slice(1)}`;
-};
 const roleOf = (fnLogicalId: string): Resource => {
   const ref = resources[fnLogicalId]?.Properties.Role as { 'Fn::GetAtt': [string, string] };
   const role = resources[ref['Fn::GetAtt'][0]];
@@ -92,7 +105,9 @@ const roleOf = (fnLogicalId: string): Resource => {
 // The only actions allowed on Resource '*': the EC2 network interface calls Lambda makes for a
 // function in a VPC (no narrower resource works for them). Metrics go through EMF logs, so
 // cloudwatch:PutMetricData is not needed.
+// With deploy.lakeFormation, lakeformation:GetDataAccess (no resource-level permissions) joins them.
 const STAR_RESOURCE_ALLOWED = new Set([
+  'lakeformation:GetDataAccess',
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSubnets',
@@ -161,11 +176,13 @@ describe('the packaged template', () => {
   });
 
   it('scopes every function\'s logs to its own log group', () => {
-    for (const [id] of ofType('AWS::Lambda::Function')) {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       const logs = statementsOf(roleOf(id)).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
       expect(logs).toHaveLength(1);
+      // The function's own (fitted) name, as the framework names its log group.
+      expect(fn.Properties.FunctionName).toEqual(expect.stringMatching(/^sagemaker-pipeline-functions-([A-Za-z0-9-]*-)?[0-9a-f]{8}-[a-zA-Z]+$/));
       expect(logs[0]?.Resource).toEqual({
-        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/sagemaker-pipeline-functions-dev-${functionName(id)}:*`,
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${String(fn.Properties.FunctionName)}:*`,
       });
     }
   });
@@ -189,6 +206,83 @@ describe('the packaged template', () => {
     // Listing is limited to the table Locations' prefixes.
     for (const s of statements.filter((st) => actions(st).includes('s3:ListBucket'))) {
       expect(s.Condition).toEqual({ StringLike: { 's3:prefix': expect.any(Array) } });
+    }
+  });
+});
+
+// The services' name limits (facts/deploy.md): property of each named resource type, and its limit.
+const NAME_LIMITS: Record<string, [string, number]> = {
+  'AWS::Lambda::Function': ['FunctionName', 64],
+  'AWS::IAM::Role': ['RoleName', 64],
+  'AWS::Events::Rule': ['Name', 64],
+  'AWS::SQS::Queue': ['QueueName', 80],
+  'AWS::DynamoDB::Table': ['TableName', 255],
+  'AWS::Athena::WorkGroup': ['Name', 128],
+  'AWS::Logs::LogGroup': ['LogGroupName', 512],
+  'AWS::CloudWatch::Alarm': ['AlarmName', 255],
+  'AWS::SNS::Topic': ['TopicName', 256],
+};
+
+describe('resource names', () => {
+  const templates = () => [
+    [LONG_STAGE, resources, state] as const,
+    ['production', production.resources, production.state] as const,
+  ];
+  const named = (all: Record<string, Resource>, type: string) =>
+    Object.values(all)
+      .filter((r) => r.Type === type)
+      .map((r) => r.Properties[NAME_LIMITS[type]?.[0] ?? ''] as unknown);
+
+  it('fit their service\'s limit for production and for a stage far longer than any budget', () => {
+    for (const [stage, all, packagedState] of templates()) {
+      for (const [type, [property, limit]] of Object.entries(NAME_LIMITS)) {
+        for (const name of named(all, type)) {
+          // Roles have no RoleName: CloudFormation generates one that fits (stack and logical id cut to 64).
+          if (type === 'AWS::IAM::Role') {
+            expect(name).toBeUndefined();
+            continue;
+          }
+          if (name === undefined) continue;
+          expect(typeof name).toBe('string');
+          expect([stage, type, property, name, String(name).length <= limit]).toEqual([stage, type, property, name, true]);
+        }
+      }
+      const stackName = packagedState.service.provider.stackName ?? '';
+      expect([stackName, stackName.length <= 128, /^[a-zA-Z][a-zA-Z0-9-]*$/.test(stackName)]).toEqual([stackName, true, true]);
+    }
+    // The stage does not fit whole, and every function was named.
+    expect(named(resources, 'AWS::Lambda::Function').length).toBeGreaterThan(10);
+    expect(named(production.resources, 'AWS::Lambda::Function')).toContain('sagemaker-pipeline-functions-ab8e18ef-onPipelineExecutionStatus');
+  });
+
+  it('keep sagemaker in every function name (AmazonSageMakerPipelinesIntegrations invokes only those)', () => {
+    for (const [, all] of templates()) {
+      for (const name of named(all, 'AWS::Lambda::Function')) expect(name).toEqual(expect.stringContaining('sagemaker'));
+    }
+  });
+
+  it('give the functions the names of the table, queue and workgroup the stack creates', () => {
+    for (const [, all] of templates()) {
+      const env = (id: string) => (all[id]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
+      const table = all.FanOutTable?.Properties.TableName;
+      expect(env('FanOutCallbackLambdaFunction').FAN_OUT_TABLE).toBe(table);
+      expect(env('OnChildExecutionStatusLambdaFunction').FAN_OUT_TABLE).toBe(table);
+      expect(env('SweepFanOutsLambdaFunction').FAN_OUT_TABLE).toBe(table);
+      expect(env('FanOutCallbackLambdaFunction').FAN_OUT_QUEUE_NAME).toBe(all.FanOutQueue?.Properties.QueueName);
+      expect(env('RepairTableLambdaFunction').ATHENA_WORKGROUP).toBe(all.AthenaWorkGroup?.Properties.Name);
+    }
+  });
+
+  it('let exactly the stack\'s rules send to the dead-letter queues', () => {
+    for (const [, all] of templates()) {
+      const ruleArn = (name: unknown) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${String(name)}` });
+      const sourcesOf = (policyId: string) =>
+        (all[policyId]?.Properties.PolicyDocument as { Statement: { Condition: { ArnEquals: Record<string, unknown> } }[] }).Statement[0]?.Condition
+          .ArnEquals['aws:SourceArn'];
+      const rules = Object.values(all).filter((r) => r.Type === 'AWS::Events::Rule');
+      const ruleTo = (fnId: string) => rules.filter((r) => JSON.stringify(r.Properties.Targets).includes(`"${fnId}"`)).map((r) => ruleArn(r.Properties.Name));
+      expect(sourcesOf('FanOutFailedEventsQueuePolicy')).toEqual(ruleTo('OnChildExecutionStatusLambdaFunction'));
+      expect(sourcesOf('PostProcessingFailedEventsQueuePolicy')).toEqual(ruleTo('OnPipelineExecutionStatusLambdaFunction'));
     }
   });
 });
@@ -323,6 +417,24 @@ describe('reliability and deploy options', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups.length).toBe(ofType('AWS::Lambda::Function').length);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(deploy.logRetentionInDays);
+  });
+
+  it('keeps the fan-out state, the queued messages and the Athena results bucket when the stack goes or replaces them', () => {
+    const retained = [
+      'FanOutTable',
+      'FanOutQueue',
+      'FanOutDeadLetterQueue',
+      'FanOutFailedEventsQueue',
+      'PostProcessingFailedEventsQueue',
+      'AthenaResultsBucket',
+    ];
+    for (const id of retained) {
+      expect([id, resources[id]?.DeletionPolicy, resources[id]?.UpdateReplacePolicy]).toEqual([id, 'Retain', 'Retain']);
+    }
+    // Everything else that holds data is named here: a new stateful resource must be added above.
+    const stateful = ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::S3::Bucket'];
+    const others = Object.entries(resources).filter(([id, r]) => stateful.includes(r.Type) && !retained.includes(id));
+    expect(others.map(([id]) => id)).toEqual(['ServerlessDeploymentBucket']);
   });
 
   it('puts no function in a VPC when none is configured', () => {

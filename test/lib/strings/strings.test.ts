@@ -29,6 +29,17 @@ describe('strings', () => {
       expect(() => versionedName('-lead', AT)).toThrow(InvalidInputError);
     });
 
+    it('refuses, naming `at`, a time whose UTC year has not four digits', () => {
+      for (const at of ['0000-01-01T00:00:00+01:00', '9999-12-31T23:00:00-01:00', '+275760-09-13T00:00:00Z', 'not a date']) {
+        const date = new Date(at);
+        expect(() => versionedName('p', date)).toThrow(InvalidInputError);
+        expect(() => versionedName('p', date)).toThrow(/^Invalid input: at: expected a time whose UTC year has four digits \(0000 to 9999\)/);
+      }
+      expect(versionedName('p', new Date('0000-01-01T00:00:00Z'))).toBe('p-0000-01-01-00-00-00');
+      expect(versionedName('p', new Date('9999-12-31T23:59:59.999Z'))).toBe('p-9999-12-31-23-59-59');
+      expect(() => utcStamp(new Date('+010000-01-01T00:00:00Z'))).toThrow(RangeError);
+    });
+
     it('normalises a prefix on request', () => {
       expect(versionedName('pipeline_2023.daily', AT, { normalize: true })).toBe('pipeline-2023-daily-2021-12-15-09-30-05');
       expect(() => versionedName('___', AT, { normalize: true })).toThrow(/no letter or digit/);

@@ -1,0 +1,88 @@
+/**
+ * The fan-in queue's messages: the parent CallbackStep's start and Stopping messages, and this
+ * function's own resume message. AWS's documents disagree on the Stopping message (the
+ * StopPipelineExecution reference names its field "Status", the developer guide's example "status"),
+ * so the CallbackStep fields are read without regard to case.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { InvalidInputError } from '../core/errors';
+
+/** A CallbackStep start, a CallbackStep Stopping notice, or a resume message. */
+export type FanInMessage =
+  | { resumeFanOut: string }
+  | { token: string; pipelineExecutionArn: string; status: 'Stopping' }
+  | { token: string; pipelineExecutionArn: string; arguments: Record<string, unknown> };
+
+const ENVELOPE_FIELDS = ['token', 'pipelineExecutionArn', 'arguments', 'status'] as const;
+type EnvelopeField = (typeof ENVELOPE_FIELDS)[number];
+const FIELD_BY_LOWER_CASE = new Map<string, EnvelopeField>(ENVELOPE_FIELDS.map((f) => [f.toLowerCase(), f]));
+
+const refuse = (field: string, why: string) =>
+  new InvalidInputError(`Invalid fan-in message: ${field}: ${why}`, [field]);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const quoted = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+};
+
+/**
+ * Gathers the envelope fields whatever their case (`Status`, `STATUS`...). A field given twice with
+ * different values is refused: guessing which one SageMaker meant could start or stop the wrong work.
+ */
+function envelopeFields(body: Record<string, unknown>): Partial<Record<EnvelopeField, unknown>> {
+  const fields: Partial<Record<EnvelopeField, unknown>> = {};
+  const spelling: Partial<Record<EnvelopeField, string>> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const field = FIELD_BY_LOWER_CASE.get(key.toLowerCase());
+    if (field === undefined) continue;
+    const seen = spelling[field];
+    if (seen !== undefined && !isDeepStrictEqual(fields[field], value)) {
+      throw refuse(field, `given twice with different values (as ${quoted(seen)} and ${quoted(key)})`);
+    }
+    fields[field] = value;
+    spelling[field] = key;
+  }
+  return fields;
+}
+
+const requiredText = (fields: Partial<Record<EnvelopeField, unknown>>, field: 'token' | 'pipelineExecutionArn'): string => {
+  const value = fields[field];
+  if (value === undefined) throw refuse(field, 'required');
+  if (typeof value !== 'string' || value === '') throw refuse(field, `expected a non-empty string (got ${quoted(value)})`);
+  return value;
+};
+
+/**
+ * Reads one queue message body. `status` (any case) "Stopping" makes a Stopping notice, whatever else
+ * the message carries; no status, or "Executing", makes a start, which needs `arguments` (an object).
+ * Any other status is refused rather than guessed at. Status values are compared without regard to case.
+ */
+export function parseFanInMessage(body: string): FanInMessage {
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch (error) {
+    throw refuse('body', `expected JSON (${(error as Error).message})`);
+  }
+  if (!isObject(message)) throw refuse('body', `expected a JSON object (got ${quoted(message)})`);
+  if (Object.hasOwn(message, 'resumeFanOut')) {
+    const parent = message.resumeFanOut;
+    if (typeof parent !== 'string' || parent === '') throw refuse('resumeFanOut', `expected a non-empty string (got ${quoted(parent)})`);
+    return { resumeFanOut: parent };
+  }
+  const fields = envelopeFields(message);
+  const token = requiredText(fields, 'token');
+  const pipelineExecutionArn = requiredText(fields, 'pipelineExecutionArn');
+  const status = fields.status;
+  if (status !== undefined) {
+    const value = typeof status === 'string' ? status.trim().toLowerCase() : undefined;
+    if (value === 'stopping') return { token, pipelineExecutionArn, status: 'Stopping' };
+    if (value !== 'executing') throw refuse('status', `expected "Stopping" or "Executing", or no status (got ${quoted(status)})`);
+  }
+  const args = fields.arguments;
+  if (args === undefined) throw refuse('arguments', 'required (the CallbackStep inputs; a Stopping message has status "Stopping")');
+  if (!isObject(args)) throw refuse('arguments', `expected an object of the CallbackStep inputs (got ${quoted(args)})`);
+  return { token, pipelineExecutionArn, arguments: args };
+}
