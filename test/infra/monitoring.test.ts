@@ -102,6 +102,10 @@ describe('infra/monitoring', () => {
     expect(String(long.AlarmTopic?.Properties.TopicName).length).toBeLessThanOrEqual(256);
     expect(String(long.Dashboard?.Properties.DashboardName)).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
     expect(monitoring.alarmName('dev', 'fan-outs-stalled')).toBe('sagemaker-pipeline-functions-dev-fan-outs-stalled');
+    // A table of the longest names Glue allows: the suffix is cut and hashed, two such tables stay apart.
+    const table = (t: string) => `registrations-failed-${'d'.repeat(255)}.${t.repeat(255)}`;
+    const [a, b] = [monitoring.alarmName('production', table('a')), monitoring.alarmName('production', table('b'))];
+    expect([a.length <= 255, b.length <= 255, a === b, a === monitoring.alarmName('production', table('a'))]).toEqual([true, true, false, true]);
   });
 
   it('tags the alarms and the dashboard with the cost-allocation tag', () => {
