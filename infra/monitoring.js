@@ -9,6 +9,7 @@ const { createHash } = require('node:crypto');
 const names = require('./_names');
 const { routedTables } = require('./_resources');
 
+const MAX_ALARMS_WIDGET = 100;
 // sweepFanOuts' schedule (serverless.yml, rate(15 minutes)): the period of the fan-out gauges.
 const SWEEP_RATE_SECONDS = 900;
 
@@ -166,7 +167,10 @@ function widgets(ctx, functions, alarmIds, metrics) {
       markdown: `## ${names.SERVICE} (\${AWS::StackName})\nWhere is a fan-out? \`sls invoke -f fanOutProgress --stage <stage> --data '{"parentExecutionArn": "<ARN>"}'\`. Alarms and what to do: docs/monitoring.md.`,
     },
   });
-  if (alarmIds.length > 0) list.push({ type: 'alarm', properties: { title: 'Alarms', alarms: alarmIds.map((id) => `\${${id}.Arn}`) } });
+  // An alarm status widget shows at most 100 alarms: the queues, stalls and registrations come first.
+  const shown = alarmIds.slice(0, MAX_ALARMS_WIDGET);
+  const title = shown.length < alarmIds.length ? `Alarms (${shown.length} of ${alarmIds.length})` : 'Alarms';
+  if (shown.length > 0) list.push({ type: 'alarm', properties: { title, alarms: shown.map((id) => `\${${id}.Arn}`) } });
   const statuses = ['Executing', 'Succeeded', 'Failed', 'Stopping', 'Stopped'];
   for (const pipeline of Object.keys(ctx.config.pipelines).sort()) {
     list.push(graph(`Executions of ${pipeline} by status`, statuses.map((s) => custom(Metric.PipelineExecutionStatus, [['pipeline', pipeline], ['status', s]], { label: s })), { stacked: true }));
@@ -243,13 +247,15 @@ function monitoring(ctx, functions) {
     });
   }
   const alarmResources = options.enabled ? alarms({ ...ctx, topic, alarms: options }, functions, metrics) : {};
+  const byUrgency = (id) => (id.endsWith('QueueAlarm') ? 0 : id === 'FanOutsStalledAlarm' ? 1 : id.startsWith('RegistrationsFailed') ? 2 : 3);
+  const alarmIds = Object.keys(alarmResources).sort((a, b) => byUrgency(a) - byUrgency(b));
   Object.assign(resources, alarmResources);
   resources.Dashboard = {
     Type: 'AWS::CloudWatch::Dashboard',
     Properties: {
       // Dashboard names take letters, digits, - and _ only (as stages do), at most 255.
       DashboardName: names.resourceName(ctx.stage, '', 255),
-      DashboardBody: sub(JSON.stringify({ widgets: widgets(ctx, functions, Object.keys(alarmResources), metrics) })),
+      DashboardBody: sub(JSON.stringify({ widgets: widgets(ctx, functions, alarmIds, metrics) })),
     },
   };
   return resources;

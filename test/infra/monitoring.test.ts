@@ -85,6 +85,20 @@ describe('infra/monitoring', () => {
     expect([alarmsOf(off).length, ofType(off, 'AWS::SNS::Topic').length, ofType(off, 'AWS::CloudWatch::Dashboard').length]).toEqual([0, 0, 1]);
   });
 
+  it('shows at most 100 alarms in the dashboard\'s alarm widget, the failed-message queues first', () => {
+    const tables = Array.from({ length: 90 }, (_, i) => ({ database: 'db', table: `t${i}`, location: `s3://bucket/t${i}/`, strategy: 'glue', scope: 'table' }));
+    const many = parsePostProcessingConfig({ pipelines: { p: { routes: tables } } });
+    const built = build({ config: many });
+    const widget = parseBody(built.Dashboard?.Properties.DashboardBody).widgets.find((w) => w.type === 'alarm');
+    expect(alarmsOf(built).length).toBeGreaterThan(100);
+    expect(widget?.properties.alarms).toHaveLength(100);
+    expect(widget?.properties.title).toBe(`Alarms (100 of ${alarmsOf(built).length})`);
+    // Variables sit inside JSON strings: the raw body parses too, and names the alarms in order.
+    const raw = JSON.parse((built.Dashboard?.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as { widgets: { type: string; properties: { alarms?: string[] } }[] };
+    const shown = raw.widgets.find((w) => w.type === 'alarm')?.properties.alarms ?? [];
+    expect(shown.slice(0, 4)).toEqual(['${FanOutDeadLetterQueueAlarm.Arn}', '${FanOutFailedEventsQueueAlarm.Arn}', '${PostProcessingFailedEventsQueueAlarm.Arn}', '${FanOutsStalledAlarm.Arn}']);
+  });
+
   it('takes the configured thresholds and period', () => {
     const custom = alarmsOf(build({ config: withAlarms({ periodMinutes: 15, functionErrors: 3, functionThrottles: 2 }) }));
     const errors = custom.filter((a) => a.MetricName === 'Errors');
