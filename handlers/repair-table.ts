@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { athenaClient, glueClient, s3Client } from '../lib/core/aws-clients';
 import { readEnv } from '../lib/core/config';
+import { Metric } from '../lib/core/metric-names';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
 import { boolean, defineLambdaStep, nonEmptyText } from '../lib/lambda-step';
 import { athenaName, athenaWorkGroup, s3UriText } from '../lib/partitions/input-fields';
@@ -37,8 +38,8 @@ export const handler = defineLambdaStep({
       { athena: athenaClient(), s3: s3Client(), glue: glueClient(), remainingTimeMs: ctx.remainingTimeMs },
       { ...input, workGroup: input.workGroup ?? env.ATHENA_WORKGROUP, outputLocation: input.outputLocation ?? env.ATHENA_OUTPUT_LOCATION },
     );
-    metrics.addMetric('PartitionsAdded', MetricUnit.Count, result.added);
-    metrics.addMetric('PartitionsSkipped', MetricUnit.Count, result.notAdded + result.skipped);
+    metrics.addMetric(Metric.PartitionsAdded, MetricUnit.Count, result.added);
+    metrics.addMetric(Metric.PartitionsSkipped, MetricUnit.Count, result.notAdded + result.skipped);
     logger.info('repaired table', { database: input.database, table: input.table, ...result });
     return result;
   },

@@ -25,13 +25,13 @@ function flushMetrics(): void {
   }
 }
 
-export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>) {
+/** `metrics: false` for a function that publishes none. */
+export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>, options: { metrics?: boolean } = {}) {
   const wrapped = middy(handler);
   // `sls invoke local` sets IS_LOCAL; on Lambda the thrown error is left as it is.
   if (process.env.IS_LOCAL) wrapped.use({ onError: async (request) => showErrorName(request.error) });
-  return wrapped
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(publishMetrics);
+  wrapped.use(injectLambdaContext(logger, { resetKeys: true }));
+  return options.metrics === false ? wrapped : wrapped.use(publishMetrics);
 }
 
 /**

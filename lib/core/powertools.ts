@@ -2,8 +2,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { escapeControlCharacters } from './errors';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metric-names';
 
-export const SERVICE_NAME = 'sagemaker-pipeline-functions';
+export const SERVICE_NAME = METRICS_SERVICE;
 
 // `sls invoke local` sets IS_LOCAL: keep its output to the result (no INFO logs, no EMF metric
 // documents) unless a level or metrics are asked for explicitly.
@@ -26,7 +27,7 @@ export const logger = new Logger({
 
 export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'SageMakerPipelineFunctions',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
 });
 
 export { MetricUnit };

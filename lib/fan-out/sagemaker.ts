@@ -74,8 +74,13 @@ export async function recentExecutionArns(client: SageMakerClient, pipeline: str
 
 /** The current status of an execution (Executing, Succeeded, Failed, Stopping, Stopped). */
 export async function executionStatus(client: SageMakerClient, executionArn: string): Promise<string | undefined> {
+  return (await describeExecution(client, executionArn)).status;
+}
+
+/** DescribePipelineExecution: the execution's status, and why it failed when it did. */
+export async function describeExecution(client: SageMakerClient, executionArn: string): Promise<{ status?: string; failureReason?: string }> {
   const out = await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: executionArn }));
-  return out.PipelineExecutionStatus;
+  return { status: out.PipelineExecutionStatus, ...(out.FailureReason ? { failureReason: out.FailureReason } : {}) };
 }
 
 /**

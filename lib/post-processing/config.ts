@@ -71,6 +71,31 @@ const Pipeline = z.strictObject({
   routes: z.array(Route).check(z.minLength(1, { error: 'expected at least one route' })),
 });
 
+// An existing standard topic (CloudWatch alarms cannot publish to FIFO topics).
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ALARM_PERIODS_MINUTES = [1, 5, 15, 60] as const;
+
+/** The stack's CloudWatch alarms (infra/monitoring.js); every field has a default. */
+const AlarmOptions = z.strictObject({
+  /** false: no alarm, no topic (the dashboard stays). Default true. */
+  enabled: z.optional(z.boolean()),
+  /** E-mail addresses subscribed to the stack's alarm topic (each confirms by mail). */
+  email: z.optional(z.array(text(EMAIL, 'expected an e-mail address')).check(z.minLength(1), z.maxLength(10))),
+  /** An existing SNS topic to send the alarms to, instead of a topic in the stack. */
+  topicArn: z.optional(text(SNS_TOPIC_ARN, 'expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>, no .fifo)')),
+  /** The period the alarms evaluate, in minutes. Default 5. */
+  periodMinutes: z.optional(
+    z.union(ALARM_PERIODS_MINUTES.map((m) => z.literal(m)), { error: `expected one of ${ALARM_PERIODS_MINUTES.join(', ')}` }),
+  ),
+  /** Errors of one function within a period that fire its alarm. Default 1. */
+  functionErrors: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  /** Throttled invocations of one function within a period that fire its alarm. Default 1. */
+  functionThrottles: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  /** Minutes a running fan-out may go without a child end before it counts as stalled. Default 360. */
+  fanOutStalledAfterMinutes: z.optional(z.int().check(z.gte(15), z.lte(40_320))),
+});
+
 const DeployOptions = z.strictObject({
   vpc: z.optional(
     z.strictObject({
@@ -124,6 +149,7 @@ const DeployOptions = z.strictObject({
   ),
   /** The routed tables are governed by Lake Formation: Athena callers get lakeformation:GetDataAccess. */
   lakeFormation: z.optional(z.boolean()),
+  alarms: z.optional(AlarmOptions),
 });
 
 export const PostProcessingConfig = z.strictObject({
@@ -178,6 +204,10 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
       }
     });
   }
+  const alarms = config.deploy?.alarms;
+  if (alarms?.topicArn !== undefined && alarms.email !== undefined) {
+    problems.push({ path: 'deploy.alarms.email', message: 'not allowed with topicArn: subscribe to the existing topic where it is managed' });
+  }
   return problems;
 }
 
@@ -230,6 +260,20 @@ export function deployOptions(config: PostProcessingConfig) {
     logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
     maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
     lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
+  };
+}
+
+/** deploy.alarms with its defaults applied. */
+export function alarmOptions(config: PostProcessingConfig) {
+  const alarms = config.deploy?.alarms;
+  return {
+    enabled: alarms?.enabled ?? true,
+    email: alarms?.email ?? [],
+    topicArn: alarms?.topicArn,
+    periodMinutes: alarms?.periodMinutes ?? 5,
+    functionErrors: alarms?.functionErrors ?? 1,
+    functionThrottles: alarms?.functionThrottles ?? 1,
+    fanOutStalledAfterMinutes: alarms?.fanOutStalledAfterMinutes ?? 360,
   };
 }
 
