@@ -3,6 +3,7 @@ import { glueClient, s3Client } from '../lib/core/aws-clients';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
 import { boolean, defineLambdaStep, nonEmptyText } from '../lib/lambda-step';
 import { createPartitions, partitionMetrics } from '../lib/partitions/create-partitions';
+import { glueName, s3UriText } from '../lib/partitions/input-fields';
 
 /**
  * `{database, table, s3Uri?, dryRun?, removeMissing?, updateMoved?, registerDespiteProjection?, startAfter?}` ->
@@ -11,9 +12,9 @@ import { createPartitions, partitionMetrics } from '../lib/partitions/create-par
 export const handler = defineLambdaStep({
   name: 'createPartitions',
   input: z.object({
-    database: nonEmptyText(),
-    table: nonEmptyText(),
-    s3Uri: z.optional(nonEmptyText()),
+    database: glueName(),
+    table: glueName(),
+    s3Uri: z.optional(s3UriText()),
     dryRun: z.optional(boolean()),
     removeMissing: z.optional(boolean()),
     updateMoved: z.optional(boolean()),

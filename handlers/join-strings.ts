@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { defineLambdaStep, list, text } from '../lib/lambda-step';
+import { defineLambdaStep, list, MAX_OUTPUT_VALUE_LENGTH, text } from '../lib/lambda-step';
 import { joinValues } from '../lib/strings/strings';
 
 /** `{on, values}` -> `{joined}`: values (strings or numbers, a list or a JSON-list string) joined on `on`. */
@@ -11,5 +11,5 @@ export const handler = defineLambdaStep({
       z.minLength(1, { error: 'expected at least one value' }),
     ),
   }),
-  run: ({ on, values }) => ({ joined: joinValues(on, values) }),
+  run: ({ on, values }) => ({ joined: joinValues(on, values, MAX_OUTPUT_VALUE_LENGTH) }),
 });

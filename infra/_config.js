@@ -29,7 +29,7 @@ function parseConfigFile(file) {
     throw new Error(`Invalid ${source}: not readable JSON (${error.message})`);
   }
   const config = schema.parsePostProcessingConfig(raw, source);
-  return { config, deploy: schema.deployOptions(config), trigger: schema.triggerOf };
+  return { config, deploy: schema.deployOptions(config), alarms: schema.alarmOptions(config), trigger: schema.triggerOf };
 }
 
 let cached;
@@ -120,4 +120,6 @@ module.exports = {
   vpc: () => vpc(),
   logRetentionInDays: () => loadConfig().deploy.logRetentionInDays,
   maximumRetryAttempts: () => loadConfig().deploy.maximumRetryAttempts,
+  // sweepFanOuts' FAN_OUT_STALLED_AFTER_MINUTES (a string, as Lambda's environment takes).
+  fanOutStalledAfterMinutes: () => String(loadConfig().alarms.fanOutStalledAfterMinutes),
 };

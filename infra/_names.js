@@ -63,6 +63,7 @@ const FUNCTIONS = [
   'fanOutCallback',
   'onChildExecutionStatus',
   'sweepFanOuts',
+  'fanOutProgress',
   'onPipelineExecutionStatus',
 ];
 

@@ -20,7 +20,15 @@ const VPC_ENI_ACTIONS = [
 ];
 
 // Resource types that take a `Tags: [{Key, Value}]` list: the cost-allocation tag is added to them.
-const TAGGABLE = new Set(['AWS::IAM::Role', 'AWS::SQS::Queue', 'AWS::DynamoDB::Table', 'AWS::SNS::Topic', 'AWS::Events::Rule']);
+const TAGGABLE = new Set([
+  'AWS::IAM::Role',
+  'AWS::SQS::Queue',
+  'AWS::DynamoDB::Table',
+  'AWS::SNS::Topic',
+  'AWS::Events::Rule',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
+]);
 
 /** Loads every infra module but this one, in name order. */
 function loadModules() {
@@ -82,17 +90,24 @@ function tagResources(Resources, tags) {
  * `{ stage, config, vpc, tags }`: `config` is the validated config/post-processing.json (its routed
  * tables can narrow any module's resources: see infra/_resources.js), `vpc` the VPC option or null,
  * `tags` the cost-allocation tag as `{ key: value }`.
- * A module exports `(ctx) => ({ functions: { fnName: [statements] }, resources: { LogicalId: {...} } })`.
+ * A module exports `(ctx) => ({ functions: { fnName: [statements] }, resources: { LogicalId: {...} } })`;
+ * it may add `finish: ({ functions }) => resources`, called once every module's functions are known
+ * (the monitoring module's alarms cover every function).
  */
 function build(ctx) {
   const Resources = {};
+  const functionNames = [];
+  const finishers = [];
   for (const make of loadModules()) {
-    const { functions = {}, resources = {} } = make(ctx);
+    const { functions = {}, resources = {}, finish } = make(ctx);
     for (const [fnName, statements] of Object.entries(functions)) {
       Resources[roleId(fnName)] = functionRole(fnName, ctx, statements);
+      functionNames.push(fnName);
     }
     Object.assign(Resources, resources);
+    if (finish) finishers.push(finish);
   }
+  for (const finish of finishers) Object.assign(Resources, finish({ functions: [...functionNames] }));
   tagResources(Resources, ctx.tags);
   return { Resources };
 }

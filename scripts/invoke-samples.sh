@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs through `sls invoke local`, the way a newcomer would, every sample event of the functions that
 # need no AWS, the sample events of the others that end before any AWS call (events the
-# post-processing ignores), the sweep against a local DynamoDB, and the fan-in consumer's samples against
+# post-processing ignores), the sweep and the fan-out progress report against a local DynamoDB, and the fan-in consumer's samples against
 # a local DynamoDB and a local SageMaker; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,10 +68,14 @@ if [ $# -eq 0 ]; then
   }
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 
-  # The sweep against a local DynamoDB holding an empty fan-out table: it must list no fan-out.
-  serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts
+  # A local DynamoDB holding the fan-out table and one sample fan-out, created now: the sweep leaves
+  # fan-outs younger than 15 minutes to their events (it must list none), fanOutProgress reports it.
+  serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts --sample
   AWS_ENDPOINT_URL_DYNAMODB=$served invoke sweepFanOuts events/sweep-fan-outs.json
-  echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts listed fan-outs in an empty table"; exit 1; }
+  echo "$last_output" | grep -q '"fanOuts":0' || { echo "FAILED: sweepFanOuts swept a fan-out younger than 15 minutes"; exit 1; }
+  AWS_ENDPOINT_URL_DYNAMODB=$served invoke fanOutProgress events/fan-out-progress.json
+  echo "$last_output" | grep -q '"summary":"RUNNING:2of5childrenended(1succeeded,1failed,0stopped),1running,2pending' ||
+    { echo "FAILED: fanOutProgress did not report the sample fan-out"; exit 1; }
 
   # The fan-in consumer against a local DynamoDB and a local SageMaker (the tests' fake), fresh for each
   # sample: a start sample starts the two children; a Stopping sample, sent after the start sample,

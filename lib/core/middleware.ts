@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { truncate } from './errors';
 import { logger, metrics } from './powertools';
 
 /**
@@ -24,13 +25,13 @@ function flushMetrics(): void {
   }
 }
 
-export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>) {
+/** `metrics: false` for a function that publishes none. */
+export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>, options: { metrics?: boolean } = {}) {
   const wrapped = middy(handler);
   // `sls invoke local` sets IS_LOCAL; on Lambda the thrown error is left as it is.
   if (process.env.IS_LOCAL) wrapped.use({ onError: async (request) => showErrorName(request.error) });
-  return wrapped
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(publishMetrics);
+  wrapped.use(injectLambdaContext(logger, { resetKeys: true }));
+  return options.metrics === false ? wrapped : wrapped.use(publishMetrics);
 }
 
 /**
@@ -58,4 +59,15 @@ export const isPipelineExecutionArn = (value: unknown): value is string =>
 export function findExecutionArn(event: unknown): string | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   return Object.values(event).find(isPipelineExecutionArn);
+}
+
+/**
+ * The invocation's correlation id: the execution ARN the event carries, else its `pipelineExecutionArn`
+ * input as given (local runs pass other forms), so that input is never ignored.
+ */
+export function correlationIdOf(event: unknown): string | undefined {
+  const arn = findExecutionArn(event);
+  if (arn !== undefined || typeof event !== 'object' || event === null || !('pipelineExecutionArn' in event)) return arn;
+  const given = event.pipelineExecutionArn;
+  return typeof given === 'string' && given.trim() !== '' ? truncate(given.trim(), 256) : undefined;
 }

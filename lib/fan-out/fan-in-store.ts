@@ -32,6 +32,10 @@ export interface FanInHeader {
   maxConcurrency: number;
   /** `<id, 4 digits>|<display name>` of the children that failed or stopped. */
   failedChildren: string[];
+  /** When the fan-out was recorded (ISO time). */
+  createdAt?: string;
+  /** When a child's end was last counted (ISO time; absent until the first, and on older records). */
+  lastEndedAt?: string;
 }
 
 /** A child as the table holds it: its planned start, and what became of it. */
@@ -40,6 +44,18 @@ export interface ChildRecord extends ChildStart {
   executionArn?: string;
   /** When it moved to STARTED (ISO time; absent on records written before it was kept). */
   startedAt?: string;
+  /** Why it failed, when known (SageMaker's FailureReason, or the start's refusal). */
+  failureReason?: string;
+}
+
+/** Longest failure reason kept on a child item. */
+export const MAX_FAILURE_REASON_STORED = 1024;
+
+/** A fan-out as the progress report reads it. */
+export interface FanOutSnapshot {
+  header: FanInHeader;
+  children: ChildRecord[];
+  reads: { getItems: number; queries: number; capacityUnits: number };
 }
 
 const FANOUT = 'FANOUT#';
@@ -85,6 +101,8 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     failOnChildFailure: item.failOnChildFailure !== false,
     maxConcurrency: num('maxConcurrency') || 10,
     failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
+    ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
+    ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
   };
 }
 
@@ -97,7 +115,7 @@ export class FanInStore {
   ) {}
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
-  async create(header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state'>): Promise<boolean> {
+  async create(header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt'>): Promise<boolean> {
     const put = () =>
       this.doc.send(
         new PutCommand({
@@ -149,6 +167,37 @@ export class FanInStore {
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return records;
+  }
+
+  /**
+   * The fan-out's header and children for a report, with what the read cost: one GetItem and one
+   * Query per 1 MB page of children (eventually consistent: half the read units of the fan-in's reads).
+   */
+  async snapshot(parent: string): Promise<FanOutSnapshot | undefined> {
+    const got = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: fanOutKey(parent), sk: HEADER }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    let capacityUnits = got.ConsumedCapacity?.CapacityUnits ?? 0;
+    if (!got.Item) return undefined;
+    const children: ChildRecord[] = [];
+    let queries = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :child)',
+          ExpressionAttributeValues: { ':pk': fanOutKey(parent), ':child': 'CHILD#' },
+          ExclusiveStartKey,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      queries += 1;
+      capacityUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
+      children.push(...((page.Items ?? []) as ChildRecord[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return { header: toHeader(got.Item), children, reads: { getItems: 1, queries, capacityUnits } };
   }
 
   /**
@@ -212,14 +261,26 @@ export class FanInStore {
    * set of ended children, so duplicate and late events change nothing. Returns the new header, or
    * undefined when the end was already counted.
    */
-  async recordEnd(parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<FanInHeader | undefined> {
+  async recordEnd(
+    parent: string,
+    child: { id: number; displayName: string },
+    status: EndStatus,
+    failureReason?: string,
+  ): Promise<FanInHeader | undefined> {
     const counter = status === 'Succeeded' ? 'succeeded' : status === 'Failed' ? 'failed' : 'stopped';
-    const values: Record<string, unknown> = { ':id': new Set([String(child.id)]), ':idText': String(child.id), ':one': 1 };
+    const values: Record<string, unknown> = {
+      ':id': new Set([String(child.id)]),
+      ':idText': String(child.id),
+      ':one': 1,
+      ':now': new Date(this.now()).toISOString(),
+    };
     let update = `ADD endedChildren :id, endedCount :one, ${counter} :one`;
     if (status !== 'Succeeded') {
       update += ', failedChildren :name';
       values[':name'] = new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]);
     }
+    // The stalled-fan-out metric and the progress report read when the fan-out last moved.
+    update += ' SET lastEndedAt = :now';
     const out = await conditional(() =>
       this.updateHeader(parent, {
         UpdateExpression: update,
@@ -229,7 +290,8 @@ export class FanInStore {
       }),
     );
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
-    await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status);
+    const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
+    await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
     return out?.Attributes ? toHeader(out.Attributes) : undefined;
   }
 
@@ -301,7 +363,7 @@ export class FanInStore {
     id: number,
     from: readonly ChildStatus[],
     to: ChildStatus,
-    extra: { executionArn?: string; startedAt?: string } = {},
+    extra: { executionArn?: string; startedAt?: string; failureReason?: string } = {},
   ): Promise<boolean> {
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const out = await conditional(() =>

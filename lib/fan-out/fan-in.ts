@@ -5,13 +5,14 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import { describeError, InvalidInputError, NotFoundError } from '../core/errors';
-import { logger } from '../core/powertools';
+import { Metric } from '../core/metric-names';
+import { logger, metrics, MetricUnit } from '../core/powertools';
 import { parseStepInput } from '../lambda-step/define-step';
 import type { FanInMessage } from './callback-message';
 import { isEndStatus, type EndStatus, type FanInHeader, type FanInStore } from './fan-in-store';
 import type { ChildStart } from './plan';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
-import { errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
+import { describeExecution, errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
 import { CALLBACK_STEP_LIMIT, planCheckedFanOut, type ReadManifest } from './start-child-pipelines';
 import { startChildExecutions } from './start-children';
 import { callbackRequestToken } from './tokens';
@@ -124,6 +125,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     onQuota: 'defer',
     onStarted: async (child, executionArn) => {
       const moved = await deps.store.markStarted(parent, child, executionArn);
+      if (moved) metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
       // The parent's Stopping message cancelled the child while this start was in flight: it could not stop it.
       if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
         await stopChildExecution(deps.sageMaker, executionArn);
@@ -144,7 +146,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     // every minute until the parent's 672-hour limit), so it counts as a failed child.
     if (PERMANENT_START_ERRORS.has(errorName(error) ?? '')) {
       logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
-      await recordChildEnd(deps, parent, child, 'Failed');
+      await recordChildEnd(deps, parent, child, 'Failed', `StartPipelineExecution refused: ${describeError(error)}`);
     } else {
       logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
       retryable += 1;
@@ -155,8 +157,19 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
 }
 
 /** Counts a child's end once and, when it was the last, sends the callback (exactly once). True when this call counted it. */
-export async function recordChildEnd(deps: FanInDeps, parent: string, child: { id: number; displayName: string }, status: EndStatus): Promise<boolean> {
-  const counted = await deps.store.recordEnd(parent, child, status);
+export async function recordChildEnd(
+  deps: FanInDeps,
+  parent: string,
+  child: { id: number; displayName: string },
+  status: EndStatus,
+  failureReason?: string,
+): Promise<boolean> {
+  const counted = await deps.store.recordEnd(parent, child, status, failureReason);
+  if (counted) {
+    metrics.addMetric(Metric.FanOutChildrenEnded, MetricUnit.Count, 1);
+    // Stopped counts with Failed, as in the callback's `failed` output.
+    if (status !== 'Succeeded') metrics.addMetric(Metric.FanOutChildrenFailed, MetricUnit.Count, 1);
+  }
   const header = counted ?? (await deps.store.get(parent));
   if (!counted) logger.debug('child end already counted', { parent, child: child.displayName, status });
   // COMPLETING too: the claim itself refuses a live claim and takes over one a crashed invocation left.
@@ -261,8 +274,20 @@ export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken:
 export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: string, status: EndStatus): Promise<'ignored' | 'recorded'> {
   const found = await deps.store.lookup(childExecutionArn);
   if (!found) return 'ignored';
-  await recordChildEnd(deps, found.parentExecutionArn, { id: found.childId, displayName: found.displayName }, status);
+  // The status event carries no failure reason: read it (best effort) so the progress report can show it.
+  const failureReason = status === 'Failed' ? await failureReasonOf(deps.sageMaker, childExecutionArn) : undefined;
+  await recordChildEnd(deps, found.parentExecutionArn, { id: found.childId, displayName: found.displayName }, status, failureReason);
   const header = await deps.store.get(found.parentExecutionArn);
   if (header?.state === 'RUNNING' && header.pendingCount > 0) await startPendingChildren(deps, header, { scheduleResume: false });
   return 'recorded';
+}
+
+/** SageMaker's FailureReason of a failed execution; undefined when it cannot be read (never fails the caller). */
+async function failureReasonOf(sageMaker: SageMakerClient, executionArn: string): Promise<string | undefined> {
+  try {
+    return (await describeExecution(sageMaker, executionArn)).failureReason;
+  } catch (error) {
+    logger.warn('could not read the failure reason of a failed child', { childExecutionArn: executionArn, error: describeError(error) });
+    return undefined;
+  }
 }

@@ -5,7 +5,8 @@ import type { FanOutItem } from './request';
 export const MAX_PARAMETERS = 200;
 export const MAX_PARAMETER_NAME_LENGTH = 256;
 export const MAX_PARAMETER_VALUE_LENGTH = 1024;
-const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
+/** StartPipelineExecution's parameter name pattern (at least one character). */
+export const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
 
 export interface PipelineParameter {
   Name: string;
@@ -38,11 +39,14 @@ export function itemParameters(item: FanOutItem, index: number, itemParameter: s
     throw new InvalidInputError(`${field}: ${entries.length} parameters (a pipeline execution takes at most ${MAX_PARAMETERS})`, [field]);
   }
   return entries.map(([name, value]) => {
-    const at = typeof item === 'object' ? `${field}.${short(name)}` : field;
+    const isObject = typeof item === 'object';
+    const at = isObject ? `${field}.${short(name)}` : field;
     if (name.length === 0 || name.length > MAX_PARAMETER_NAME_LENGTH || !PARAMETER_NAME.test(name)) {
+      // A scalar's parameter name is itemParameter's value: that is the field to fix.
+      const nameField = isObject ? at : 'itemParameter';
       throw new InvalidInputError(
-        `${at}: "${short(name)}" is not a valid parameter name (1-${MAX_PARAMETER_NAME_LENGTH} letters, digits, - or _)`,
-        [at],
+        `${nameField}: "${short(name)}" is not a valid parameter name (1-${MAX_PARAMETER_NAME_LENGTH} letters, digits, - or _)`,
+        [nameField],
       );
     }
     const text = parameterValue(value, at);

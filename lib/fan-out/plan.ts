@@ -87,11 +87,13 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
 
 /**
  * Checks every child's parameter names against its pipeline's declared parameters (the API refuses
- * unknown names), so a typo fails before any child starts.
+ * unknown names), so a typo fails before any child starts. The field blamed is the one to fix: the
+ * object item's key, or `itemParameter` for a scalar item.
  */
 export function checkDeclaredParameters(
   plan: readonly ChildStart[],
   declared: ReadonlyMap<string, ReadonlySet<string> | undefined>,
+  items: readonly FanOutItem[],
   itemLabel: (index: number) => string = (i) => `items[${i}]`,
 ): void {
   for (const child of plan) {
@@ -99,7 +101,8 @@ export function checkDeclaredParameters(
     if (!names) continue;
     const unknown = child.parameters.find((p) => !names.has(p.Name));
     if (unknown) {
-      const field = itemLabel(child.itemIndex);
+      const item = items[child.itemIndex];
+      const field = typeof item === 'object' && item !== null ? `${itemLabel(child.itemIndex)}.${unknown.Name.slice(0, 60)}` : 'itemParameter';
       const known = [...names].slice(0, 10).join(', ') || 'none';
       throw new InvalidInputError(
         `${field}: pipeline ${child.pipelineName} has no parameter "${unknown.Name.slice(0, 60)}" (declared: ${known})`,

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { boolean, integer, json, list, nonEmptyText } from '../lambda-step/inputs';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameters';
 
 /** Most children (pipelines x items) the LambdaStep form starts: what one invocation can start within its 600 s. */
 export const MAX_CHILDREN = 1000;
@@ -20,7 +21,7 @@ const itemSchema = z.union(
 );
 export type FanOutItem = z.infer<typeof itemSchema>;
 
-export const fanOutFields = {
+const fanOutFields = {
   pipelines: list(nonEmptyText(), { commaSeparated: true }).check(
     z.minLength(1, { error: 'expected at least one pipeline name or ARN' }),
   ),
@@ -36,9 +37,13 @@ export const fanOutFields = {
   ),
   /** `s3://bucket/key` of a manifest (JSON array, JSON Lines or CSV): the items, instead of `items`. */
   itemsS3Uri: z.optional(nonEmptyText()),
-  itemParameter: z.optional(nonEmptyText()),
+  itemParameter: z.optional(
+    nonEmptyText().check(
+      z.maxLength(MAX_PARAMETER_NAME_LENGTH, { error: `expected a parameter name of at most ${MAX_PARAMETER_NAME_LENGTH} characters` }),
+      z.regex(PARAMETER_NAME, { error: 'expected a pipeline parameter name (letters, digits, - or _)' }),
+    ),
+  ),
   parentExecutionArn: z.optional(nonEmptyText()),
-  runId: z.optional(nonEmptyText()),
   displayNamePrefix: z.optional(nonEmptyText()),
   maxConcurrency: z.optional(integer({ min: 1, max: MAX_CONCURRENCY })),
 };
@@ -53,10 +58,52 @@ const oneItemSource = z.superRefine((input: { items?: unknown; itemsS3Uri?: unkn
   }
 });
 
-/** The inputs of the LambdaStep form. */
-export const StartChildPipelinesInput = z.object(fanOutFields).check(oneItemSource);
+const isObjectItem = (item: FanOutItem) => typeof item === 'object' && item !== null;
+
+/** Inputs that would be ignored are refused: `itemParameter` names only scalar items' parameter. */
+const itemParameterIsUsed = z.superRefine((input: { items?: FanOutItem[]; itemParameter?: string }, ctx) => {
+  // A manifest's items are read later: its own checks apply then.
+  if (input.itemParameter !== undefined && input.items !== undefined && input.items.every(isObjectItem)) {
+    ctx.issues.push({
+      code: 'custom',
+      continue: true,
+      path: ['itemParameter'],
+      message: "not used: every item is an object, whose keys name the child's parameters (leave itemParameter out)",
+      input: input.itemParameter,
+    });
+  }
+});
+
+export const RUN_KEY_REQUIRED = 'required, or runId instead (one of them keys the idempotency tokens of the children)';
+
+/** The inputs of the LambdaStep form: `runId` keys the children's tokens when there is no parent execution ARN. */
+export const StartChildPipelinesInput = z
+  .object({ ...fanOutFields, runId: z.optional(nonEmptyText()) })
+  .check(
+    oneItemSource,
+    itemParameterIsUsed,
+    z.superRefine((input, ctx) => {
+      if (input.parentExecutionArn === undefined && input.runId === undefined) {
+        ctx.issues.push({ code: 'custom', continue: true, path: ['parentExecutionArn'], message: RUN_KEY_REQUIRED, input: undefined });
+      }
+      if (input.parentExecutionArn !== undefined && input.runId !== undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          continue: true,
+          path: ['runId'],
+          message: 'not used when parentExecutionArn is given (the parent execution keys the tokens): give one of them',
+          input: input.runId,
+        });
+      }
+    }),
+  );
 export type StartChildPipelinesInput = z.infer<typeof StartChildPipelinesInput>;
 
-/** The CallbackStep form also takes `failOnChildFailure` (default true). */
-export const FanInArguments = z.object({ ...fanOutFields, failOnChildFailure: z.optional(boolean()) }).check(oneItemSource);
+/**
+ * The CallbackStep form also takes `failOnChildFailure` (default true). It has no `runId`: the
+ * message's parent execution ARN (or `parentExecutionArn`) keys the tokens, so a run id would be ignored.
+ */
+export const FanInArguments = z
+  .object({ ...fanOutFields, failOnChildFailure: z.optional(boolean()) })
+  .check(oneItemSource, itemParameterIsUsed);
 export type FanInArguments = z.infer<typeof FanInArguments>;

@@ -9,7 +9,7 @@ import {
   StopPipelineExecutionCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { NotFoundError, truncate } from '../core/errors';
+import { NotFoundError, safeMessage } from '../core/errors';
 import type { ChildStart } from './plan';
 import { createHash } from 'node:crypto';
 
@@ -74,8 +74,13 @@ export async function recentExecutionArns(client: SageMakerClient, pipeline: str
 
 /** The current status of an execution (Executing, Succeeded, Failed, Stopping, Stopped). */
 export async function executionStatus(client: SageMakerClient, executionArn: string): Promise<string | undefined> {
+  return (await describeExecution(client, executionArn)).status;
+}
+
+/** DescribePipelineExecution: the execution's status, and why it failed when it did. */
+export async function describeExecution(client: SageMakerClient, executionArn: string): Promise<{ status?: string; failureReason?: string }> {
   const out = await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: executionArn }));
-  return out.PipelineExecutionStatus;
+  return { status: out.PipelineExecutionStatus, ...(out.FailureReason ? { failureReason: out.FailureReason } : {}) };
 }
 
 /**
@@ -109,12 +114,12 @@ export async function sendStepSuccess(
   );
 }
 
-/** SendPipelineExecutionStepFailure: fails the parent's callback step (FailureReason cut to 256 characters). */
+/** SendPipelineExecutionStepFailure: fails the parent's callback step (FailureReason escaped and cut to 256 characters). */
 export async function sendStepFailure(client: SageMakerClient, callbackToken: string, reason: string, clientRequestToken: string): Promise<void> {
   await client.send(
     new SendPipelineExecutionStepFailureCommand({
       CallbackToken: callbackToken,
-      FailureReason: truncate(reason, 256),
+      FailureReason: safeMessage(reason, 256),
       ClientRequestToken: clientRequestToken,
     }),
   );

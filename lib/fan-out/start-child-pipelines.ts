@@ -4,7 +4,14 @@ import pLimit from 'p-limit';
 import { describeError, InvalidInputError, PartialFailureError } from '../core/errors';
 import { manifestColumns, manifestFormat, parseManifest } from './manifest';
 import { checkDeclaredParameters, planChildStarts, type ChildLimit, type ChildStart } from './plan';
-import { DEFAULT_MAX_CONCURRENCY, MAX_CALLBACK_CHILDREN, MAX_CHILDREN, type FanOutItem, type StartChildPipelinesInput } from './request';
+import {
+  DEFAULT_MAX_CONCURRENCY,
+  MAX_CALLBACK_CHILDREN,
+  MAX_CHILDREN,
+  RUN_KEY_REQUIRED,
+  type FanOutItem,
+  type StartChildPipelinesInput,
+} from './request';
 import { describeChildPipeline, recentExecutionArns } from './sagemaker';
 import { startChildExecutions, type StartOptions } from './start-children';
 
@@ -25,7 +32,7 @@ export interface StartChildPipelinesResult {
 export function runKeyOf(input: Pick<StartChildPipelinesInput, 'parentExecutionArn' | 'runId'>): string {
   const key = input.parentExecutionArn ?? input.runId;
   if (!key) {
-    throw new InvalidInputError('parentExecutionArn or runId: one is required (it keys the idempotency tokens of the children)', [
+    throw new InvalidInputError(`parentExecutionArn: ${RUN_KEY_REQUIRED}`, [
       'parentExecutionArn',
       'runId',
     ]);
@@ -108,7 +115,7 @@ export async function planCheckedFanOut(
   );
   const declared = new Map(plan.map((c) => [c.pipelineName, described.find((d) => d.pipeline === c.pipeline)?.info.parameterNames]));
   if (resolved.csvColumns) checkCsvColumns(resolved.csvColumns, declared);
-  checkDeclaredParameters(plan, declared, resolved.itemLabel);
+  checkDeclaredParameters(plan, declared, resolved.items, resolved.itemLabel);
   return plan;
 }
 

@@ -12,7 +12,7 @@ import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
 import { finishAbandonedCompletion, recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
 import { isEndStatus } from './fan-in-store';
-import { errorName, executionStatus } from './sagemaker';
+import { describeExecution, errorName } from './sagemaker';
 
 export interface SweepOptions {
   /** Fan-outs created, and children started, less than this long ago are left to their events. */
@@ -125,16 +125,18 @@ export async function sweepFanOut(
           checked += 1;
           try {
             let status: string | undefined;
+            let failureReason: string | undefined;
             try {
-              status = await executionStatus(deps.sageMaker, child.executionArn ?? '');
+              ({ status, failureReason } = await describeExecution(deps.sageMaker, child.executionArn ?? ''));
             } catch (error) {
               // The execution is gone (its pipeline was deleted): it can never report an end.
               if (errorName(error) !== 'ResourceNotFound') throw error;
               status = 'Failed';
+              failureReason = 'execution not found (its pipeline was deleted?): recorded as failed by the sweep';
             }
             if (!isEndStatus(status)) return;
             // Not counted: its event was being recorded at the same moment.
-            if (!(await recordChildEnd(deps, parent, child, status))) return;
+            if (!(await recordChildEnd(deps, parent, child, status, failureReason))) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {
               parent,

@@ -4,10 +4,11 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { describeError, InvalidInputError, isExpectedError, truncate } from '../core/errors';
-import { findExecutionArn, withPowertools } from '../core/middleware';
+import { describeError, InvalidInputError, isExpectedError, safeMessage } from '../core/errors';
+import { correlationIdOf, findExecutionArn, withPowertools } from '../core/middleware';
 import { logger, metrics, MetricUnit } from '../core/powertools';
 import { formatInputIssues, issueFields } from './input-errors';
+import { findInputHazards } from './inputs';
 import { MAX_OUTPUT_VALUE_LENGTH, toStepOutputs, type StepOutputs } from './outputs';
 
 export interface StepContext {
@@ -34,6 +35,11 @@ export function parseStepInput<S extends z.ZodMiniObject>(schema: S, event: unkn
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new InvalidInputError('Invalid input: event: expected an object of step inputs', ['event']);
   }
+  const hazards = findInputHazards(event);
+  if (hazards.length > 0) {
+    const issues = hazards.map((h): z.core.$ZodIssue => ({ code: 'custom', path: h.path, message: h.message, input: undefined }));
+    throw new InvalidInputError(formatInputIssues(issues, MAX_OUTPUT_VALUE_LENGTH), issueFields(issues));
+  }
   // Every step may pass its execution ARN (for log correlation) as `pipelineExecutionArn`.
   const shape = CORRELATION_KEY in schema.shape ? schema.shape : { ...schema.shape, [CORRELATION_KEY]: z.optional(z.string()) };
   // The schema's own checks (rules across fields) are kept on the strict copy.
@@ -46,11 +52,22 @@ export function parseStepInput<S extends z.ZodMiniObject>(schema: S, event: unkn
   return (CORRELATION_KEY in schema.shape ? parsed.data : data) as z.infer<S>;
 }
 
+/**
+ * Escapes and shortens an error's message in place, in its stack's first line too (the Lambda
+ * runtime logs the stack as the error's trace).
+ */
+function sanitizeMessage(error: Error): void {
+  const header = `${error.name}: ${error.message}`;
+  error.message = safeMessage(error.message, MAX_OUTPUT_VALUE_LENGTH);
+  if (error.stack?.startsWith(header)) error.stack = `${error.name}: ${error.message}${error.stack.slice(header.length)}`;
+}
+
 /** Builds the Lambda handler of a LambdaStep target. */
 export function defineLambdaStep<S extends z.ZodMiniObject>(definition: LambdaStepDefinition<S>) {
   return withPowertools(async (event: unknown, lambdaContext: Context): Promise<StepOutputs> => {
     const executionArn = findExecutionArn(event);
-    if (executionArn) logger.setCorrelationId(executionArn);
+    const correlationId = correlationIdOf(event);
+    if (correlationId) logger.setCorrelationId(correlationId);
     metrics.addDimension('function', definition.name);
     try {
       const input = parseStepInput(definition.input, event);
@@ -67,13 +84,14 @@ export function defineLambdaStep<S extends z.ZodMiniObject>(definition: LambdaSt
     } catch (error) {
       metrics.addMetric('StepFailed', MetricUnit.Count, 1);
       if (isExpectedError(error)) {
+        // Messages quote inputs: escape what could break a log line or the FailureReason first.
+        sanitizeMessage(error);
         logger.warn('step failed', { function: definition.name, error });
-        error.message = truncate(error.message, MAX_OUTPUT_VALUE_LENGTH);
         throw error;
       }
       logger.error('step failed unexpectedly', error as Error);
       throw new Error(
-        truncate(
+        safeMessage(
           `${definition.name} failed unexpectedly: ${describeError(error)} (request ${lambdaContext.awsRequestId ?? 'unknown'})`,
           MAX_OUTPUT_VALUE_LENGTH,
         ),

@@ -1,22 +1,37 @@
 /** Turns schema issues into one short message naming every offending field and what was expected. */
 import type * as z from 'zod/mini';
-import { truncate } from '../core/errors';
+import { safeMessage } from '../core/errors';
 
+const PREVIEW_LENGTH = 40;
+const KEY_LENGTH = 60;
+
+/** At most `max` characters of `text`, control characters escaped, never half a surrogate pair. */
+const shorten = (text: string, max: number) => safeMessage(text.slice(0, max * 8), max);
+
+/**
+ * A short view of an offending value. Never recurses on its own: a list nested thousands deep
+ * overflows JSON.stringify and String alike, and is then described by its kind.
+ */
 const preview = (input: unknown): string => {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = typeof input === 'string' ? JSON.stringify(input) : (JSON.stringify(input) ?? String(input));
+    text = JSON.stringify(typeof input === 'string' ? input.slice(0, PREVIEW_LENGTH * 8) : input);
   } catch {
-    text = String(input);
+    text = undefined;
   }
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  if (text === undefined) text = Array.isArray(input) ? `a list of ${input.length}` : `a ${typeof input}`;
+  return shorten(text, PREVIEW_LENGTH);
 };
 
-/** Formats `path[0].key`-style field names. */
+/** Formats `path[0].key`-style field names (keys shortened, control characters escaped). */
 export function fieldName(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'event';
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .map((p, i) => {
+      if (typeof p === 'number') return `[${p}]`;
+      const key = shorten(String(p), KEY_LENGTH);
+      return i === 0 ? key : `.${key}`;
+    })
     .join('');
 }
 
@@ -35,7 +50,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** "Invalid input: a: expected an integer (got "x"); b: required (expected a string)", at most `max` characters. */
 export function formatInputIssues(issues: readonly z.core.$ZodIssue[], max = 1024): string {
-  return truncate(`Invalid input: ${issues.map(describeIssue).join('; ')}`, max);
+  return safeMessage(`Invalid input: ${issues.map(describeIssue).join('; ')}`, max);
 }
 
 /** The field names the issues point at, for structured logs. */

@@ -6,7 +6,8 @@
 import * as z from 'zod/mini';
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
-const FLOAT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+// `\d+(\.\d*)?` rather than `\d+\.?\d*`: the latter backtracks quadratically on a long run of digits.
+const FLOAT = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 type Ctx = z.core.ParsePayload<unknown>;
 
@@ -52,14 +53,57 @@ export const boolean = () =>
     return s === 'true' ? true : s === 'false' ? false : v;
   }, z.boolean({ error: 'expected true or false' }));
 
+/** How deep lists and objects may nest in an input (a pipeline passes primitives; items are shallow). */
+export const MAX_INPUT_DEPTH = 32;
+
+/** What a raw input holds that no schema may see: nesting too deep to walk safely, a key JavaScript drops. */
+export interface InputHazard {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * The hazards of a raw value (an event, or a parsed JSON string), in document order, at most `limit`.
+ * Walks without recursion, so any depth ends here with a field name rather than a stack overflow.
+ * `__proto__` is refused by name: an object cannot hold it as data (zod's records drop it, and
+ * assigning it replaces the prototype), so the entry would vanish without a word.
+ */
+export function findInputHazards(value: unknown, limit = 5): InputHazard[] {
+  const hazards: InputHazard[] = [];
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  for (let next = pending.pop(); next !== undefined && hazards.length < limit; next = pending.pop()) {
+    const { value: current, path } = next;
+    if (typeof current !== 'object' || current === null) continue;
+    if (path.length >= MAX_INPUT_DEPTH) {
+      hazards.push({ path, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` });
+      continue;
+    }
+    const children: { value: unknown; path: (string | number)[] }[] = [];
+    if (Array.isArray(current)) {
+      current.forEach((item: unknown, i) => children.push({ value: item, path: [...path, i] }));
+    } else {
+      for (const [key, item] of Object.entries(current)) {
+        if (key === '__proto__') hazards.push({ path: [...path, key], message: 'refused key (JavaScript objects cannot hold "__proto__" as data)' });
+        else children.push({ value: item, path: [...path, key] });
+      }
+    }
+    // Reversed onto the stack, so the walk (and the hazards) follow the document's order.
+    for (const child of children.reverse()) pending.push(child);
+  }
+  return hazards.slice(0, limit);
+}
+
 function parseJsonString(v: unknown, ctx: Ctx): unknown {
   if (typeof v !== 'string') return v;
+  let parsed: unknown;
   try {
-    return JSON.parse(v);
+    parsed = JSON.parse(v);
   } catch (error) {
     ctx.issues.push({ code: 'custom', message: `expected JSON (${(error as Error).message})`, input: v });
     return v;
   }
+  for (const hazard of findInputHazards(parsed)) ctx.issues.push({ code: 'custom', message: hazard.message, path: hazard.path, input: undefined });
+  return parsed;
 }
 
 /** A JSON value matching `schema`, given as such or as a JSON string (a pipeline can only pass strings). */

@@ -8,11 +8,12 @@ import { InvalidInputError } from '../core/errors';
 /** Athena's query text limit. */
 export const MAX_QUERY_BYTES = 262_144;
 
-const IDENTIFIER = /^[A-Za-z0-9_-]{1,255}$/;
+/** What quoteIdentifier accepts: letters, digits, _ and -, 1-255 characters. */
+export const ATHENA_IDENTIFIER = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Validates a database, table or column name and quotes it with backticks. */
 export function quoteIdentifier(name: string, field: string): string {
-  if (!IDENTIFIER.test(name)) {
+  if (!ATHENA_IDENTIFIER.test(name)) {
     throw new InvalidInputError(`${field}: "${name.slice(0, 100)}" is not a valid Athena identifier (letters, digits, _ and -, at most 255)`, [field]);
   }
   return `\`${name}\``;

@@ -7,6 +7,7 @@
 import type { GlueClient, Partition, PartitionInput } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError, PartialFailureError } from '../core/errors';
+import { Metric } from '../core/metric-names';
 import type { DiscoveryResult, FoundPartition, ListingStrategy, SkippedPath } from './discovery';
 import {
   batchCreatePartitions,
@@ -59,11 +60,11 @@ export const DEFAULT_CONCURRENCY = 4;
 export const DEFAULT_STOP_MARGIN_MS = 15_000;
 
 /** The metrics a createPartitions result gives (the handler emits them). */
-export function partitionMetrics(result: CreatePartitionsResult): { PartitionsAdded: number; PartitionsSkipped: number; PartitionsRemoved: number } {
+export function partitionMetrics(result: CreatePartitionsResult) {
   return {
-    PartitionsAdded: result.dryRun ? 0 : result.added,
-    PartitionsSkipped: result.skipped,
-    PartitionsRemoved: result.dryRun ? 0 : result.removed,
+    [Metric.PartitionsAdded]: result.dryRun ? 0 : result.added,
+    [Metric.PartitionsSkipped]: result.skipped,
+    [Metric.PartitionsRemoved]: result.dryRun ? 0 : result.removed,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PartialFailureError } from '../core/errors';
+import { InvalidInputError, PartialFailureError } from '../core/errors';
 import { addPartitionStatements, msckStatement, parseMsckResult, quoteIdentifier, unsafeValueReason } from './athena-statements';
 import { readQueryRows, startQuery, waitForQuery, type PollOptions } from './athena-query';
 import { getTable } from './glue-catalog';
@@ -32,6 +32,10 @@ const MAX_IDS_LENGTH = 1024;
 
 /** Runs MSCK REPAIR TABLE, or ALTER TABLE ADD IF NOT EXISTS statements from S3 discovery (`mode: 'add'`). */
 export async function repairTable(deps: RepairTableDeps, request: RepairTableRequest, poll: Partial<PollOptions> = {}): Promise<RepairTableResult> {
+  if (request.s3Uri !== undefined && request.mode !== 'add') {
+    // MSCK REPAIR TABLE always scans the whole Location: an s3Uri would be ignored, so it is refused.
+    throw new InvalidInputError('s3Uri: only with mode "add" (MSCK REPAIR TABLE always scans the whole table Location)', ['s3Uri']);
+  }
   quoteIdentifier(request.database, 'database');
   quoteIdentifier(request.table, 'table');
   const pollOptions: PollOptions = { remainingTimeMs: deps.remainingTimeMs, sleep: deps.sleep, ...poll };

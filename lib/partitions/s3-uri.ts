@@ -13,8 +13,10 @@ const S3_URI = /^(s3[an]?):\/\/([^/\s]+)(?:\/(.*))?$/i;
 
 /** Normalises a key prefix to its directory form: '' stays '', otherwise one trailing '/'. */
 export function toDirectoryPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed === '' ? '' : `${trimmed}/`;
+  // A loop, not /\/+$/: that regex is quadratic on a long run of slashes followed by anything else.
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return end === 0 ? '' : `${prefix.slice(0, end)}/`;
 }
 
 function matchS3Uri(uri: string): S3Location | undefined {
@@ -30,6 +32,9 @@ export function parseS3Uri(uri: string, field = 's3Uri'): S3Location {
   if (!location) throw new InvalidInputError(`${field}: expected an s3://bucket/prefix URI (got "${uri.slice(0, 200)}")`, [field]);
   return location;
 }
+
+/** True when `uri` (trimmed) parses as an S3 URI: what parseS3Uri accepts. */
+export const isS3Uri = (uri: string): boolean => matchS3Uri(uri.trim()) !== undefined;
 
 /** `s3://bucket/prefix/` of a location (the prefix in directory form). */
 export function formatS3Uri(location: S3Location): string {

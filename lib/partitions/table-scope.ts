@@ -34,13 +34,15 @@ export function assertRegistrable(table: Table, name: string): void {
  * Location, and that `s3Uri` lies under it.
  */
 export async function resolveTableScope(glue: GlueClient, database: string, tableName: string, s3Uri?: string): Promise<TableScope> {
+  // The input's syntax first: a malformed s3Uri fails before any AWS call.
+  const requested = s3Uri === undefined ? undefined : parseS3Uri(s3Uri, 's3Uri');
   const table = await getTable(glue, database, tableName);
   assertRegistrable(table, `${database}.${tableName}`);
   const partitionKeys = (table.PartitionKeys ?? []).map((k) => ({ name: k.Name ?? '', type: k.Type }));
   const rawLocation = table.StorageDescriptor?.Location;
   if (!rawLocation) throw new InvalidInputError(`table: ${database}.${tableName} has no StorageDescriptor.Location`, ['table']);
   const location = parseS3Uri(rawLocation, `table ${database}.${tableName} Location`);
-  const scan = s3Uri === undefined ? location : parseS3Uri(s3Uri, 's3Uri');
+  const scan = requested ?? location;
   if (!isAtOrUnder(scan, location)) {
     throw new InvalidInputError(`s3Uri: ${formatS3Uri(scan).slice(0, 300)} is not under the table Location ${formatS3Uri(location).slice(0, 300)}`, ['s3Uri']);
   }

@@ -4,8 +4,9 @@
  * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
-import { ConfigurationError } from '../core/errors';
-import { formatInputIssues } from '../lambda-step/input-errors';
+import { ConfigurationError, escapeControlCharacters } from '../core/errors';
+import { fieldName, formatInputIssues } from '../lambda-step/input-errors';
+import { findInputHazards } from '../lambda-step/inputs';
 
 // CreatePipeline's name pattern: letters, digits and single or repeated hyphens, 1-256 chars.
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
@@ -29,6 +30,14 @@ const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3
 const kmsKeyArn = () => text(KMS_KEY_ARN, 'expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
 const workGroupName = () => text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)');
 
+// Step names are matched exactly: `*` or `?` would read as a wildcard and match nothing.
+const stepName = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(256),
+    z.regex(/^[^*?]*$/, { error: 'an exact step name, not a pattern: * and ? match no step (leave steps out to match every step)' }),
+  );
+
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
   updateMoved: z.optional(z.boolean()),
@@ -50,7 +59,7 @@ export const Route = z.strictObject({
   scope: z.enum(['table', 'outputs'], { error: 'expected one of table | outputs' }),
   trigger: z.optional(z.enum(['execution', 'step'], { error: 'expected one of execution | step' })),
   /** Only these processing steps count (their outputs, or their success with trigger `step`). */
-  steps: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  steps: z.optional(z.array(stepName()).check(z.minLength(1))),
   glue: z.optional(GlueOptions),
   athena: z.optional(AthenaOptions),
   description: z.optional(z.string()),
@@ -60,6 +69,31 @@ export type Route = z.infer<typeof Route>;
 const Pipeline = z.strictObject({
   description: z.optional(z.string()),
   routes: z.array(Route).check(z.minLength(1, { error: 'expected at least one route' })),
+});
+
+// An existing standard topic (CloudWatch alarms cannot publish to FIFO topics).
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ALARM_PERIODS_MINUTES = [1, 5, 15, 60] as const;
+
+/** The stack's CloudWatch alarms (infra/monitoring.js); every field has a default. */
+const AlarmOptions = z.strictObject({
+  /** false: no alarm, no topic (the dashboard stays). Default true. */
+  enabled: z.optional(z.boolean()),
+  /** E-mail addresses subscribed to the stack's alarm topic (each confirms by mail). */
+  email: z.optional(z.array(text(EMAIL, 'expected an e-mail address')).check(z.minLength(1), z.maxLength(10))),
+  /** An existing SNS topic to send the alarms to, instead of a topic in the stack. */
+  topicArn: z.optional(text(SNS_TOPIC_ARN, 'expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>, no .fifo)')),
+  /** The period the alarms evaluate, in minutes. Default 5. */
+  periodMinutes: z.optional(
+    z.union(ALARM_PERIODS_MINUTES.map((m) => z.literal(m)), { error: `expected one of ${ALARM_PERIODS_MINUTES.join(', ')}` }),
+  ),
+  /** Errors of one function within a period that fire its alarm. Default 1. */
+  functionErrors: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  /** Throttled invocations of one function within a period that fire its alarm. Default 1. */
+  functionThrottles: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  /** Minutes a running fan-out may go without a child end before it counts as stalled. Default 360. */
+  fanOutStalledAfterMinutes: z.optional(z.int().check(z.gte(15), z.lte(40_320))),
 });
 
 const DeployOptions = z.strictObject({
@@ -120,6 +154,7 @@ const DeployOptions = z.strictObject({
   ),
   /** The routed tables are governed by Lake Formation: Athena callers get lakeformation:GetDataAccess. */
   lakeFormation: z.optional(z.boolean()),
+  alarms: z.optional(AlarmOptions),
 });
 
 export const PostProcessingConfig = z.strictObject({
@@ -166,7 +201,17 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
       }
       if (athena && route.glue !== undefined) problems.push({ path: `${r}.glue`, message: `not allowed with strategy ${route.strategy}` });
       if (!athena && route.athena !== undefined) problems.push({ path: `${r}.athena`, message: 'not allowed with strategy glue' });
+      if (route.steps !== undefined && route.scope === 'table' && triggerOf(route) === 'execution') {
+        problems.push({
+          path: `${r}.steps`,
+          message: 'not used: scope table with trigger execution registers the whole table whatever the steps (use scope outputs or trigger step)',
+        });
+      }
     });
+  }
+  const alarms = config.deploy?.alarms;
+  if (alarms?.topicArn !== undefined && alarms.email !== undefined) {
+    problems.push({ path: 'deploy.alarms.email', message: 'not allowed with topicArn: subscribe to the existing topic where it is managed' });
   }
   return problems;
 }
@@ -195,6 +240,11 @@ function deployProblems(config: PostProcessingConfig): Problem[] {
  * (`pipelines.x.routes[0].strategy: ...`).
  */
 export function parsePostProcessingConfig(raw: unknown, source = 'config/post-processing.json'): PostProcessingConfig {
+  // A `__proto__` pipeline would vanish from the parsed record, unvalidated: refused by name.
+  const hazards = findInputHazards(raw);
+  if (hazards.length > 0) {
+    throw new ConfigurationError(`Invalid ${source}: ${hazards.map((h) => `${fieldName(h.path)}: ${h.message}`).join('; ')}`);
+  }
   const parsed = PostProcessingConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
@@ -202,7 +252,7 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   }
   const problems = [...semanticProblems(parsed.data), ...deployProblems(parsed.data)];
   if (problems.length > 0) {
-    throw new ConfigurationError(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    throw new ConfigurationError(escapeControlCharacters(`Invalid ${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`));
   }
   return parsed.data;
 }
@@ -215,6 +265,20 @@ export function deployOptions(config: PostProcessingConfig) {
     logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
     maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
     lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
+  };
+}
+
+/** deploy.alarms with its defaults applied. */
+export function alarmOptions(config: PostProcessingConfig) {
+  const alarms = config.deploy?.alarms;
+  return {
+    enabled: alarms?.enabled ?? true,
+    email: alarms?.email ?? [],
+    topicArn: alarms?.topicArn,
+    periodMinutes: alarms?.periodMinutes ?? 5,
+    functionErrors: alarms?.functionErrors ?? 1,
+    functionThrottles: alarms?.functionThrottles ?? 1,
+    fanOutStalledAfterMinutes: alarms?.fanOutStalledAfterMinutes ?? 360,
   };
 }
 

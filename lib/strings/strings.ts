@@ -7,10 +7,20 @@ export const concat = (first: string, second: string): string => first + second;
 
 /**
  * Joins values with a separator. Numbers keep their JSON form (2.5, not "2.50"); joining
- * `["s3:/", "bucket", "key"]` on "/" builds "s3://bucket/key".
+ * `["s3:/", "bucket", "key"]` on "/" builds "s3://bucket/key". A result longer than `maxLength` is
+ * refused before it is built (a 1 MB separator between 250,000 values would not fit in a string).
  */
-export const joinValues = (separator: string, values: readonly (string | number)[]): string =>
-  values.map(String).join(separator);
+export function joinValues(separator: string, values: readonly (string | number)[], maxLength = Number.POSITIVE_INFINITY): string {
+  const parts = values.map(String);
+  const length = parts.reduce((n, part) => n + part.length, 0) + separator.length * Math.max(0, parts.length - 1);
+  if (length > maxLength) {
+    throw new InvalidInputError(
+      `Invalid input: values: joined on "on" they make ${length} characters (an output holds at most ${maxLength})`,
+      ['values'],
+    );
+  }
+  return parts.join(separator);
+}
 
 export const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const TIMESTAMP_LENGTH = '-YYYY-MM-DD-HH-MM-SS'.length;

@@ -39,6 +39,8 @@ export interface FakeExecution {
   token: string;
   status: FakeStatus;
   seq: number;
+  /** DescribePipelineExecution's FailureReason (a Failed execution). */
+  failureReason?: string;
 }
 
 export interface FakeOptions {
@@ -75,10 +77,11 @@ export class FakeSageMaker {
   }
 
   /** Ends an execution, as the service would when the child pipeline finishes (frees quota). */
-  end(arn: string, status: Exclude<FakeStatus, 'Executing' | 'Stopping'> = 'Succeeded'): FakeExecution {
+  end(arn: string, status: Exclude<FakeStatus, 'Executing' | 'Stopping'> = 'Succeeded', failureReason?: string): FakeExecution {
     const execution = this.executions.get(arn);
     if (!execution) throw new Error(`no execution ${arn}`);
     execution.status = status;
+    if (status === 'Failed' && failureReason !== undefined) execution.failureReason = failureReason;
     return execution;
   }
 
@@ -165,7 +168,12 @@ export class FakeSageMaker {
     await this.call();
     const e = this.executions.get(input.PipelineExecutionArn ?? '');
     if (!e) throw apiError('ResourceNotFound', 'Pipeline execution does not exist');
-    return { PipelineExecutionArn: e.arn, PipelineExecutionStatus: e.status, PipelineExecutionDisplayName: e.displayName };
+    return {
+      PipelineExecutionArn: e.arn,
+      PipelineExecutionStatus: e.status,
+      PipelineExecutionDisplayName: e.displayName,
+      ...(e.failureReason === undefined ? {} : { FailureReason: e.failureReason }),
+    };
   }
 
   async stopPipelineExecution(input: StopPipelineExecutionCommandInput) {

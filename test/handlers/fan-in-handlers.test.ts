@@ -194,7 +194,7 @@ describe('fan-in handlers', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-1' }] });
     // What `sls invoke local` shows besides the returned object: the message failed, and what happens next.
     expect(logged).toHaveBeenCalledTimes(1);
-    expect(logged.mock.calls[0]?.[0]).toMatch(/^fan-in message bad-1 failed: Error: not a fan-in message: .*SQS will deliver it again/);
+    expect(logged.mock.calls[0]?.[0]).toMatch(/^fan-in message bad-1 failed: InvalidInputError: Invalid fan-in message: body: expected JSON .*SQS will deliver it again/);
     logged.mockRestore();
   });
 });

@@ -42,6 +42,12 @@ describe('joinStrings handler', () => {
     await expect(joinStrings({ on: '/', values: [{ a: 1 }] }, ctx)).rejects.toThrow('values[0]: expected a string or a number');
   });
 
+  it('refuses, naming values, a join too long for an output before building it', async () => {
+    const error = await joinStrings({ on: 'x'.repeat(1 << 20), values: Array.from({ length: 1000 }, () => 'a') }, ctx).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toMatch(/^Invalid input: values: joined on "on" they make \d+ characters \(an output holds at most 1024\)$/);
+  });
+
   it('refuses values that are not a JSON list', async () => {
     await expect(joinStrings({ on: '/', values: 'a,b' }, ctx)).rejects.toThrow(/values: expected JSON/);
   });

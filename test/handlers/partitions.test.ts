@@ -77,6 +77,19 @@ describe('createPartitions handler', () => {
     await expect(createHandler({ ...createEvent, dryrun: true }, context)).rejects.toThrow(/dryrun: unexpected field/);
     await expect(createHandler({ ...createEvent, s3Uri: 's3://data-bucket/elsewhere/' }, context)).rejects.toThrow(/^s3Uri: /);
   });
+
+  it('checks the names and the s3Uri syntax before any AWS call', async () => {
+    world();
+    await expect(createHandler({ ...createEvent, s3Uri: 'data-bucket/warehouse/' }, context)).rejects.toThrow(
+      /^Invalid input: s3Uri: expected an s3:\/\/bucket\/prefix URI/,
+    );
+    await expect(createHandler({ ...createEvent, table: 'orders\n\u001b[2J' }, context)).rejects.toThrow(
+      'Invalid input: table: expected a Glue name (no control characters) (got "orders\\n\\u001b[2J")',
+    );
+    await expect(createHandler({ ...createEvent, database: 'd'.repeat(256) }, context)).rejects.toThrow(/^Invalid input: database: expected at most 255/);
+    expect(glueMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
 });
 
 describe('repairTable handler', () => {
@@ -88,18 +101,49 @@ describe('repairTable handler', () => {
     expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
   });
 
-  it('adds partitions with ALTER TABLE on the add sample, the input workgroup winning', async () => {
+  it('adds partitions with ALTER TABLE on the add sample, in the deployment\'s workgroup', async () => {
     const w = world();
     w.athena.on(/^ALTER TABLE/, { states: ['SUCCEEDED'] });
     const out = await repairHandler(repairAddEvent, context);
     expect(out).toMatchObject({ state: 'SUCCEEDED', added: 2, notAdded: 0 });
     const [query] = w.athena.queries.values();
-    expect(query?.input).toMatchObject({ WorkGroup: 'primary', ResultConfiguration: { OutputLocation: 's3://athena-results-bucket/repair-table/' } });
+    expect(query?.input.WorkGroup).toBe('pipeline-functions');
+    expect(query?.input.ResultConfiguration).toBeUndefined();
+  });
+
+  it('refuses another workgroup and a result location, which the deployment\'s workgroup would refuse or ignore', async () => {
+    world();
+    await expect(repairHandler({ ...repairAddEvent, workGroup: 'primary' }, context)).rejects.toThrow(
+      'workGroup: this deployment runs its queries in workgroup "pipeline-functions" only (its role may use no other); leave workGroup out',
+    );
+    await expect(repairHandler({ ...repairAddEvent, outputLocation: 's3://athena-results-bucket/repair-table/' }, context)).rejects.toThrow(
+      /^outputLocation: workgroup "pipeline-functions" enforces its own result location/,
+    );
+    await expect(repairHandler({ ...repairAddEvent, workGroup: 'pipeline-functions' }, context)).resolves.toBeDefined();
+    expect(athenaMock.calls().filter((c) => c.args[0].constructor.name === 'StartQueryExecutionCommand')).toHaveLength(1);
   });
 
   it('refuses an unknown mode', async () => {
     world();
     await expect(repairHandler({ ...repairEvent, mode: 'repair' }, context)).rejects.toThrow(/mode: expected "msck" or "add"/);
+  });
+
+  it('refuses an s3Uri in msck mode, which would repair the whole table regardless', async () => {
+    world();
+    const s3Uri = 's3://data-bucket/warehouse/orders/process_date=2021-12-15/';
+    await expect(repairHandler({ ...repairEvent, s3Uri }, context)).rejects.toThrow(/^s3Uri: only with mode "add"/);
+    await expect(repairHandler({ ...repairEvent, mode: 'msck', s3Uri }, context)).rejects.toThrow(/^s3Uri: only with mode "add"/);
+    expect(athenaMock.calls()).toHaveLength(0);
+  });
+
+  it('checks names, workgroup and s3Uri syntax before any AWS call', async () => {
+    world();
+    await expect(repairHandler({ ...repairAddEvent, s3Uri: 'warehouse/orders/' }, context)).rejects.toThrow(/^Invalid input: s3Uri: expected an s3:/);
+    await expect(repairHandler({ ...repairAddEvent, workGroup: 'prim ary' }, context)).rejects.toThrow(/^Invalid input: workGroup: expected an Athena workgroup/);
+    await expect(repairHandler({ ...repairAddEvent, table: 'orders; DROP' }, context)).rejects.toThrow(/^Invalid input: table: expected an Athena identifier/);
+    expect(glueMock.calls()).toHaveLength(0);
+    expect(athenaMock.calls()).toHaveLength(0);
+    expect(s3Mock.calls()).toHaveLength(0);
   });
 });
 

@@ -86,7 +86,7 @@ describe('startChildPipelines handler', () => {
     it('refuses, before any start, a JSON Lines key the pipeline does not declare, a malformed line, and more than 1000 children', async () => {
       s3.put('example-manifests', 'bad-key.jsonl', '{"ProcessingDate": "a"}\n{"Shard": 1}\n');
       await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad-key.jsonl' }, context)).rejects.toThrow(
-        /^itemsS3Uri: line 2: pipeline child-pipeline-1 has no parameter "Shard"/,
+        /^itemsS3Uri: line 2.Shard: pipeline child-pipeline-1 has no parameter "Shard"/,
       );
       s3.put('example-manifests', 'bad-line.jsonl', '{"ProcessingDate": "a"}\n{"ProcessingDate": \n');
       await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad-line.jsonl' }, context)).rejects.toThrow(

@@ -13,7 +13,9 @@ import configFile from '../../config/post-processing.json';
 import executionEvent from '../../events/on-pipeline-execution-status-succeeded.json';
 import stepEvent from '../../events/on-pipeline-execution-status-step-succeeded.json';
 import unroutedEvent from '../../events/on-pipeline-execution-status-unrouted-pipeline.json';
-import { deployOptions, parsePostProcessingConfig, triggerOf } from '../../lib/post-processing/config';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../lib/core/metric-names';
+import { alarmOptions, deployOptions, parsePostProcessingConfig, triggerOf } from '../../lib/post-processing/config';
+import { notPublished, parseBody, widgetMetrics } from './dashboard';
 
 const ROOT = path.join(__dirname, '..', '..');
 const LOCK = path.join(ROOT, '.esbuild', '.sls-package.lock');
@@ -478,5 +480,64 @@ describe("the packaged template's Outputs (what `sls info --verbose` prints afte
       expect([name, id !== undefined && id in resources]).toEqual([name, true]);
       if (!/QualifiedArn$|^ServerlessDeploymentBucketName$/.test(name)) expect([name, output.Description]).toEqual([name, expect.any(String)]);
     }
+  });
+});
+
+describe('monitoring (infra/monitoring.js)', () => {
+  const getAttId = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+  it('alarms on every queue that can hold a failed message', () => {
+    const holding = new Set<string>();
+    for (const [, q] of ofType('AWS::SQS::Queue')) {
+      const target = getAttId((q.Properties.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn);
+      if (target) holding.add(target);
+    }
+    for (const [, c] of ofType('AWS::Lambda::EventInvokeConfig')) {
+      const target = getAttId((c.Properties.DestinationConfig as { OnFailure?: { Destination?: unknown } }).OnFailure?.Destination);
+      if (target) holding.add(target);
+    }
+    for (const [, r] of ofType('AWS::Events::Rule')) {
+      for (const t of r.Properties.Targets as { DeadLetterConfig?: { Arn?: unknown } }[]) {
+        const target = getAttId(t.DeadLetterConfig?.Arn);
+        if (target) holding.add(target);
+      }
+    }
+    expect([...holding].sort()).toEqual(['FanOutDeadLetterQueue', 'FanOutFailedEventsQueue', 'PostProcessingFailedEventsQueue']);
+    for (const id of holding) {
+      const alarm = alarms().find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }]));
+      expect([id, alarm?.MetricName]).toEqual([id, 'ApproximateNumberOfMessagesVisible']);
+    }
+  });
+
+  it('sends every alarm to the stack\'s topic', () => {
+    expect(resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+    expect(alarms().length).toBeGreaterThan(20);
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('has a dashboard whose body is valid JSON, graphing only metrics the code publishes', () => {
+    const [[, dashboard] = []] = ofType('AWS::CloudWatch::Dashboard');
+    const { widgets, variables } = parseBody(dashboard?.Properties.DashboardBody);
+    expect(notPublished(widgetMetrics(widgets))).toEqual([]);
+    for (const v of variables.filter((x) => !x.startsWith('AWS::'))) expect([v, resources[v.split('.')[0] ?? '']?.Type]).toEqual([v, expect.any(String)]);
+  });
+
+  it('publishes in the namespace and service the dashboard reads, and counts stalls as configured', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect([id, env.POWERTOOLS_METRICS_NAMESPACE, env.POWERTOOLS_SERVICE_NAME]).toEqual([id, METRICS_NAMESPACE, METRICS_SERVICE]);
+    }
+    const sweep = (resources.SweepFanOutsLambdaFunction?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(sweep.FAN_OUT_STALLED_AFTER_MINUTES).toBe(String(alarmOptions(config).fanOutStalledAfterMinutes));
+    // The stalled alarm's period is the sweep's rate: one gauge sample per period.
+    const [rule] = rulesTargeting('SweepFanOutsLambdaFunction');
+    const minutes = Number(/^rate\((\d+) minutes\)$/.exec(String(rule?.ScheduleExpression))?.[1]);
+    expect(alarms().find((a) => a.MetricName === 'FanOutsStalled')?.Period).toBe(minutes * 60);
+  });
+
+  it('lets fanOutProgress read the fan-out table only', () => {
+    const statements = statementsOf(roleOf('FanOutProgressLambdaFunction')).filter((st) => !actions(st).every((a) => a.startsWith('logs:')));
+    expect(statements).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [{ 'Fn::GetAtt': ['FanOutTable', 'Arn'] }] }]);
   });
 });

@@ -14,6 +14,13 @@ const request = (extra: object = {}) => ({ database: DATABASE, table: TABLE, ...
 const noSleep = async () => undefined;
 
 describe('createPartitions', () => {
+  it('refuses a malformed s3Uri before any call', async () => {
+    const t = partitionedTable();
+    await expect(createPartitions(t, request({ s3Uri: `${BUCKET}/${PREFIX}` }))).rejects.toThrow(/^s3Uri: expected an s3:\/\/bucket\/prefix URI/);
+    expect(t.fakeGlue.log.calls).toEqual({});
+    expect(t.fakeS3.log.calls).toEqual({});
+  });
+
   it('registers the partitions under s3Uri with the table descriptor and their real prefix, in 4 calls', async () => {
     const t = partitionedTable();
     for (let i = 0; i < 3; i++) t.fakeS3.put(BUCKET, ...files(`process_date=2021-12-15/shard=${i}`, 2, ['_SUCCESS']));

@@ -87,6 +87,16 @@ describe('repairTable', () => {
     expect(s.fakeAthena.log.total()).toBe(0);
   });
 
+  it('refuses an s3Uri in msck mode (it would scan the whole table anyway), and a malformed one in add mode, before any call', async () => {
+    const s = setup();
+    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, s3Uri: `s3://${BUCKET}/${PREFIX}` })).rejects.toThrow(
+      's3Uri: only with mode "add" (MSCK REPAIR TABLE always scans the whole table Location)',
+    );
+    await expect(repairTable(s.deps, { database: DATABASE, table: TABLE, mode: 'add', s3Uri: `${BUCKET}/${PREFIX}` })).rejects.toThrow(/^s3Uri: expected an s3:/);
+    expect(s.fakeAthena.log.total()).toBe(0);
+    expect(s.fakeGlue.log.calls).toEqual({});
+  });
+
   it('mode add: builds ALTER TABLE ADD IF NOT EXISTS from S3 discovery, quoting values', async () => {
     const s = setup();
     s.fakeS3.put(BUCKET, `${PREFIX}process_date=1/shard=it's/a.csv`, `${PREFIX}process_date=1/shard=b/a.csv`, `${PREFIX}process_date=1/shard=c%5C/a.csv`);

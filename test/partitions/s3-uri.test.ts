@@ -27,4 +27,11 @@ describe('s3-uri', () => {
     expect(sameS3Prefix('s3://b/t/dt=1', 's3://b/t/dt=10/')).toBe(false);
     expect(toDirectoryPrefix('')).toBe('');
   });
+
+  it('normalises a 1 MB run of slashes in linear time', () => {
+    const started = Date.now();
+    expect(toDirectoryPrefix(`${'/'.repeat(1 << 20)}a`)).toBe(`${'/'.repeat(1 << 20)}a/`);
+    expect(toDirectoryPrefix('/'.repeat(1 << 20))).toBe('');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });

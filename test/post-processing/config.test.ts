@@ -1,6 +1,7 @@
 import shipped from '../../config/post-processing.json';
 import { ConfigurationError } from '../../lib/core/errors';
 import { deployOptions, parsePostProcessingConfig, type Route } from '../../lib/post-processing/config';
+import { findPipeline } from '../../lib/post-processing/routing';
 
 const route = (overrides: Partial<Record<keyof Route, unknown>> = {}) => ({
   database: 'analytics',
@@ -113,5 +114,36 @@ describe('parsePostProcessingConfig', () => {
 
   it('refuses a pipeline without routes', () => {
     expect(errorOf({ pipelines: { p: { routes: [] } } })).toMatch(/pipelines\.p\.routes: expected at least one route/);
+  });
+
+  it('refuses a __proto__ pipeline by name instead of dropping it unvalidated', () => {
+    const raw = JSON.parse('{"pipelines": {"__proto__": {"routes": "not even a list"}, "p": {"routes": []}}}') as unknown;
+    expect(errorOf(raw)).toBe(
+      'Invalid config/post-processing.json: pipelines.__proto__: refused key (JavaScript objects cannot hold "__proto__" as data)',
+    );
+  });
+
+  it('keeps constructor, prototype and toString as pipeline names, validated and routed', () => {
+    expect(errorOf({ pipelines: { constructor: { routes: [] } } })).toMatch(/pipelines\.constructor\.routes: expected at least one route/);
+    const parsed = parsePostProcessingConfig({ pipelines: { constructor: { routes: [route()] }, prototype: { routes: [route()] }, toString: { routes: [route()] } } });
+    expect(Object.keys(parsed.pipelines)).toEqual(['constructor', 'prototype', 'toString']);
+    expect(findPipeline(parsed, 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/tostring')?.name).toBe('toString');
+  });
+
+  it('escapes control characters of pipeline names in its message', () => {
+    expect(errorOf({ pipelines: { 'a\nb': { routes: [route()] } } })).toMatch(/pipelines\.a\\nb: expected a SageMaker pipeline name/);
+  });
+
+  it('refuses a wildcard in steps, which would match no step, and says how to match every step', () => {
+    expect(errorOf(config(route({ steps: ['*'] })))).toMatch(
+      /routes\[0\]\.steps\[0\]: an exact step name, not a pattern: \* and \? match no step \(leave steps out to match every step\) \(got "\*"\)/,
+    );
+    expect(errorOf(config(route({ steps: ['score-?'] })))).toMatch(/routes\[0\]\.steps\[0\]: an exact step name/);
+  });
+
+  it('refuses steps on a route that would ignore them (scope table, trigger execution)', () => {
+    expect(errorOf(config(route({ scope: 'table', steps: ['Process'] })))).toMatch(/routes\[0\]\.steps: not used: scope table with trigger execution/);
+    expect(() => parsePostProcessingConfig(config(route({ scope: 'table', trigger: 'step', steps: ['Process'] })))).not.toThrow();
+    expect(() => parsePostProcessingConfig(config(route({ steps: ['Process'] })))).not.toThrow();
   });
 });

@@ -256,6 +256,16 @@ describe('fan-in', () => {
     expect(fake.failureCalls[1]?.FailureReason).toMatch(/^Invalid input: items: required/);
   });
 
+  it('fails the parent step, naming the field, for hostile arguments, and escapes them in the FailureReason', async () => {
+    await begin({ items: '[{"__proto__": {"x": 1}, "Region": "eu"}]' });
+    expect(fake.failureCalls[0]?.FailureReason).toBe(
+      'Invalid input: items[0].__proto__: refused key (JavaScript objects cannot hold "__proto__" as data)',
+    );
+    await handleFanInMessage(deps, { token: 't2', pipelineExecutionArn: parent, arguments: { pipelines: 'a\nb\u001b[2J', items: '["a"]' } });
+    expect(fake.failureCalls[1]?.FailureReason).toBe('pipelines[0]: "a\\nb\\u001b[2J" is neither a pipeline name nor a pipeline ARN');
+    expect(fake.startCalls).toBe(0);
+  });
+
   it('retries the callback when sending it failed after counting a child that ended before its start was recorded', async () => {
     fake.options.concurrencyQuota = 10;
     await begin({ items: '["a"]' });

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../../lib/core/errors';
 import { childDisplayName, DISPLAY_NAME } from '../../../lib/fan-out/display-name';
 import { itemParameters } from '../../../lib/fan-out/parameters';
 import { checkDeclaredParameters, planChildStarts } from '../../../lib/fan-out/plan';
-import { StartChildPipelinesInput } from '../../../lib/fan-out/request';
+import { FanInArguments, StartChildPipelinesInput } from '../../../lib/fan-out/request';
 import { CALLBACK_STEP_LIMIT, LAMBDA_STEP_LIMIT } from '../../../lib/fan-out/start-child-pipelines';
 import { childRequestToken } from '../../../lib/fan-out/tokens';
 import { parseStepInput } from '../../../lib/lambda-step';
@@ -145,7 +145,42 @@ describe('planChildStarts', () => {
 
   it('refuses parameters the child pipeline does not declare', () => {
     const plan = planChildStarts(input({ pipelines: 'a', items: [{ Region: 'eu' }], runId: 'r' }), 'r');
-    expect(() => checkDeclaredParameters(plan, new Map([['a', new Set(['item'])]]))).toThrow(/items\[0\]: pipeline a has no parameter "Region"/);
-    expect(() => checkDeclaredParameters(plan, new Map([['a', new Set(['Region'])]]))).not.toThrow();
+    const items = [{ Region: 'eu' }];
+    expect(() => checkDeclaredParameters(plan, new Map([['a', new Set(['item'])]]), items)).toThrow(
+      /^items\[0\]\.Region: pipeline a has no parameter "Region"/,
+    );
+    expect(() => checkDeclaredParameters(plan, new Map([['a', new Set(['Region'])]]), items)).not.toThrow();
+  });
+
+  it('blames itemParameter, not the item, for a scalar item whose parameter the pipeline does not declare', () => {
+    const plan = planChildStarts(input({ pipelines: 'a', items: '["x"]', itemParameter: 'Dat', runId: 'r' }), 'r');
+    expect(() => checkDeclaredParameters(plan, new Map([['a', new Set(['Date'])]]), ['x'])).toThrow(
+      /^itemParameter: pipeline a has no parameter "Dat" \(declared: Date\)/,
+    );
+  });
+
+  it('blames itemParameter for a bad parameter name, at parse time and in itemParameters', () => {
+    expect(() => input({ pipelines: 'a', items: '["x"]', itemParameter: 'bad name', runId: 'r' })).toThrow(
+      /^Invalid input: itemParameter: expected a pipeline parameter name/,
+    );
+    expect(() => itemParameters('x', 0, 'bad name')).toThrow(/^itemParameter: "bad name" is not a valid parameter name/);
+  });
+
+  it('refuses inputs that would be ignored: itemParameter with only object items, runId beside parentExecutionArn', () => {
+    expect(() => input({ pipelines: 'a', items: '[{"A": 1}]', itemParameter: 'X', runId: 'r' })).toThrow(
+      /itemParameter: not used: every item is an object/,
+    );
+    expect(() => input({ pipelines: 'a', items: '[{"A": 1}, 2]', itemParameter: 'X', runId: 'r' })).not.toThrow();
+    expect(() => input({ pipelines: 'a', items: '[1]', runId: 'r', parentExecutionArn: PARENT })).toThrow(
+      /runId: not used when parentExecutionArn is given/,
+    );
+  });
+
+  it('requires parentExecutionArn or runId at parse time, naming the field first', () => {
+    expect(() => input({ pipelines: 'a', items: '[1]' })).toThrow(/^Invalid input: parentExecutionArn: required, or runId instead/);
+  });
+
+  it('has no runId in the CallbackStep form, where it would be ignored', () => {
+    expect(() => parseStepInput(FanInArguments, { pipelines: 'a', items: '[1]', runId: 'r' })).toThrow(/runId: unexpected field/);
   });
 });

@@ -137,13 +137,13 @@ describe('startChildPipelines', () => {
     expect((missing as Error).message).toBe('pipelines: pipeline nope does not exist');
     await expect(
       startChildPipelines(deps(), { ...input, items: [{ Region: 'eu' }] }, { remainingTimeMs: () => 60_000 }),
-    ).rejects.toThrow(/items\[0\]: pipeline child-a has no parameter "Region"/);
+    ).rejects.toThrow(/items\[0\]\.Region: pipeline child-a has no parameter "Region"/);
     expect(fake.startCalls).toBe(0);
   });
 
   it('requires a parent execution ARN or a run id', async () => {
     await expect(startChildPipelines(deps(), { pipelines: ['child-a'], items: [1] }, { remainingTimeMs: () => 60_000 })).rejects.toThrow(
-      /parentExecutionArn or runId: one is required/,
+      /parentExecutionArn: required, or runId instead/,
     );
   });
 

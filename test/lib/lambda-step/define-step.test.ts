@@ -74,6 +74,13 @@ describe('defineLambdaStep', () => {
     expect(setCorrelationId).toHaveBeenCalledWith(EXECUTION_ARN);
   });
 
+  it('takes a pipelineExecutionArn that is not an ARN (a local run) as the correlation id rather than ignoring it', async () => {
+    const setCorrelationId = jest.spyOn(logger, 'setCorrelationId');
+    const handler = defineLambdaStep({ name: 'test', input: z.object({}), run: () => ({}) });
+    await handler({ pipelineExecutionArn: ' local-execution-1 ' }, lambdaContext());
+    expect(setCorrelationId).toHaveBeenCalledWith('local-execution-1');
+  });
+
   it('surfaces expected errors as they are, within 1024 characters', async () => {
     const handler = defineLambdaStep({
       name: 'test',
@@ -123,5 +130,63 @@ describe('defineLambdaStep', () => {
     await handler({}, lambdaContext('test', 5_000));
     expect(remaining).toBeGreaterThan(4_000);
     expect(remaining).toBeLessThanOrEqual(5_000);
+  });
+});
+
+describe('parseStepInput with hostile input', () => {
+  const schema = z.object({ values: list(z.string()), item: z.optional(z.record(z.string(), z.unknown())) });
+  const messageOf = (event: unknown): string => {
+    try {
+      parseStepInput(schema, event);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidInputError);
+      return (error as Error).message;
+    }
+    throw new Error('expected the input to be refused');
+  };
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+  it('names the field of a list nested thousands deep, given as a JSON string or as JSON', () => {
+    expect(messageOf({ values: nested(5000) })).toMatch(/^Invalid input: values(\[0\])+: nested deeper than 32 levels$/);
+    expect(messageOf({ values: JSON.parse(nested(5000)) })).toMatch(/^Invalid input: values(\[0\])+: nested deeper than 32 levels$/);
+  });
+
+  it('refuses a __proto__ key by name instead of dropping it', () => {
+    expect(messageOf({ values: '["a"]', item: JSON.parse('{"__proto__": {"x": 1}, "b": 2}') })).toBe(
+      'Invalid input: item.__proto__: refused key (JavaScript objects cannot hold "__proto__" as data)',
+    );
+    expect(messageOf({ values: '[{"__proto__": 1}]' })).toMatch(/^Invalid input: values\[0\]\.__proto__: refused key/);
+  });
+
+  it('keeps constructor and prototype keys as data', () => {
+    const item = { constructor: 'a', prototype: 'b', toString: 'c' };
+    expect(parseStepInput(schema, { values: '["a"]', item })).toEqual({ values: ['a'], item });
+  });
+
+  it('escapes control characters of field names and values in the message', () => {
+    const message = messageOf({ values: '["a"]', 'bad\u0000\nname\u001b': 1 });
+    expect(message).toBe('Invalid input: bad\\u0000\\nname\\u001b: unexpected field');
+  });
+});
+
+describe('defineLambdaStep with hostile input', () => {
+  it('escapes control characters in the FailureReason and in the stack the runtime logs', async () => {
+    const handler = defineLambdaStep({
+      name: 'test',
+      input: z.object({ name: text() }),
+      run: ({ name }) => {
+        throw new NotFoundError(`table ${name} not found`);
+      },
+    });
+    const error = await handler({ name: 'x\u0000\ny\u001b' }, lambdaContext()).then(failIfResolved, (e: unknown) => e as Error);
+    expect(error.message).toBe('table x\\u0000\\ny\\u001b not found');
+    expect(error.stack?.split('\n')[0]).toBe('NotFoundError: table x\\u0000\\ny\\u001b not found');
+  });
+
+  it('fails with the short field-named error, not unexpectedly, on a list nested thousands deep', async () => {
+    const handler = defineLambdaStep({ name: 'test', input: z.object({ values: list(z.string()) }), run: () => ({}) });
+    const error = await handler({ values: `${'['.repeat(5000)}${']'.repeat(5000)}` }, lambdaContext()).then(failIfResolved, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/^Invalid input: values\[0\]/);
   });
 });

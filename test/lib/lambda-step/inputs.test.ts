@@ -29,6 +29,12 @@ describe('lambda-step inputs', () => {
   });
 
   describe('float', () => {
+    it('refuses a 1 MB run of digits in linear time', () => {
+      const started = Date.now();
+      expect(parse(float(), `${'1'.repeat(1 << 20)}x`).success).toBe(false);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
     it('accepts numbers and decimal or exponent strings', () => {
       expect(parse(float(), '2.5').data).toBe(2.5);
       expect(parse(float(), '1e3').data).toBe(1000);
