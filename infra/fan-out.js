@@ -15,6 +15,8 @@ const CALLBACK_TIMEOUT = 120;
 
 /** The table's index of fan-out headers by state and creation time (child and lookup items have no `state`). */
 const STATE_INDEX = 'by-state';
+/** The table's sparse index of PENDING children (only they carry `pendingOf`): the next child to start. */
+const PENDING_INDEX = 'pending';
 
 /** The names the functions are configured with (serverless.yml reads the same infra/_names.js). */
 const names = (stage) => stageNames(stage).fanOut;
@@ -49,8 +51,8 @@ module.exports = (ctx) => {
   };
   const state = {
     Effect: 'Allow',
-    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
-    Resource: [table],
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    Resource: [table, { 'Fn::Sub': `\${FanOutTable.Arn}/index/${PENDING_INDEX}` }],
   };
   const stateIndex = { 'Fn::Sub': `\${FanOutTable.Arn}/index/${STATE_INDEX}` };
   const childExecutionAccess = {
@@ -124,6 +126,7 @@ module.exports = (ctx) => {
             { AttributeName: 'sk', AttributeType: 'S' },
             { AttributeName: 'state', AttributeType: 'S' },
             { AttributeName: 'createdAt', AttributeType: 'S' },
+            { AttributeName: 'pendingOf', AttributeType: 'S' },
           ],
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
@@ -139,6 +142,16 @@ module.exports = (ctx) => {
                 { AttributeName: 'createdAt', KeyType: 'RANGE' },
               ],
               Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+            // Only PENDING children carry `pendingOf` (their fan-out's pk): a child's end finds the next one
+            // to start with one Query of this index, whatever the fan-out's size (ALL: the start needs the record).
+            {
+              IndexName: PENDING_INDEX,
+              KeySchema: [
+                { AttributeName: 'pendingOf', KeyType: 'HASH' },
+                { AttributeName: 'sk', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
             },
           ],
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

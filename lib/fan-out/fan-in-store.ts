@@ -4,9 +4,21 @@
  * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
  * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
  * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
+ * The index `pending` (pendingOf, sk) holds the PENDING children only (the attribute is removed when a
+ * child leaves PENDING): a child's end finds the next child to start with one small Query, whatever
+ * the fan-out's size.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import type { ChildStart } from './plan';
 
 export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
@@ -30,8 +42,10 @@ export interface FanInHeader {
   pendingCount: number;
   failOnChildFailure: boolean;
   maxConcurrency: number;
-  /** `<id, 4 digits>|<display name>` of the children that failed or stopped. */
+  /** `<id, 4 digits>|<display name>` of the first MAX_FAILED_LISTED children that failed or stopped (the child items hold them all). */
   failedChildren: string[];
+  /** Its pending children are in the `pending` index (fan-outs recorded before it existed are not). */
+  pendingIndexed?: boolean;
   /** When the fan-out was recorded (ISO time). */
   createdAt?: string;
   /** When a child's end was last counted (ISO time; absent until the first, and on older records). */
@@ -48,6 +62,9 @@ export interface ChildRecord extends ChildStart {
   failureReason?: string;
 }
 
+/** Failed children named in the header (and so in the callback): the item stays far below DynamoDB's 400 KB at 10,000 children. */
+export const MAX_FAILED_LISTED = 100;
+
 /** Longest failure reason kept on a child item. */
 export const MAX_FAILURE_REASON_STORED = 1024;
 
@@ -58,10 +75,33 @@ export interface FanOutSnapshot {
   reads: { getItems: number; queries: number; capacityUnits: number };
 }
 
+/** Where a started child's end is recorded: its fan-out, its id, and its record (lookups written since the pending index). */
+export interface ChildLookup {
+  parentExecutionArn: string;
+  childId: number;
+  displayName: string;
+  record?: ChildRecord;
+}
+
+/** The planned start of a child, without what the table adds (a record read back carries status and more). */
+const pickChildStart = (c: ChildStart): ChildStart => ({
+  id: c.id,
+  pipeline: c.pipeline,
+  pipelineName: c.pipelineName,
+  itemIndex: c.itemIndex,
+  displayName: c.displayName,
+  parameters: c.parameters,
+  clientRequestToken: c.clientRequestToken,
+});
+
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
 /** The table's index of headers by state: infra/fan-out.js declares it (STATE_INDEX there, by the same name). */
 export const STATE_INDEX = 'by-state';
+/** The table's sparse index of PENDING children: infra/fan-out.js declares it (PENDING_INDEX there). */
+export const PENDING_INDEX = 'pending';
+/** Most items one BatchWriteItem takes. */
+const BATCH_WRITE_MAX = 25;
 const HEADER = 'HEADER';
 const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
 const lookupKey = (childArn: string) => `CHILD#${childArn}`;
@@ -101,6 +141,7 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     failOnChildFailure: item.failOnChildFailure !== false,
     maxConcurrency: num('maxConcurrency') || 10,
     failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
+    ...(item.pendingIndexed === true ? { pendingIndexed: true } : {}),
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
   };
@@ -115,12 +156,25 @@ export class FanInStore {
   ) {}
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
-  async create(header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt'>): Promise<boolean> {
+  async create(
+    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'pendingIndexed'>,
+  ): Promise<boolean> {
     const put = () =>
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: fanOutKey(header.parentExecutionArn), sk: HEADER, ...header, state: 'RUNNING', endedCount: 0, succeeded: 0, failed: 0, stopped: 0, createdAt: new Date(this.now()).toISOString() },
+          Item: {
+            pk: fanOutKey(header.parentExecutionArn),
+            sk: HEADER,
+            ...header,
+            state: 'RUNNING',
+            endedCount: 0,
+            succeeded: 0,
+            failed: 0,
+            stopped: 0,
+            pendingIndexed: true,
+            createdAt: new Date(this.now()).toISOString(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -143,11 +197,59 @@ export class FanInStore {
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: fanOutKey(parent), sk: childKey(child.id), ...child, status: 'PENDING' },
+          Item: this.pendingItem(parent, child),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
     );
+  }
+
+  private pendingItem(parent: string, child: Omit<ChildRecord, 'status'>) {
+    return { pk: fanOutKey(parent), sk: childKey(child.id), ...child, status: 'PENDING', pendingOf: fanOutKey(parent) };
+  }
+
+  /**
+   * Records the fan-out's children as PENDING. `fresh` (this invocation created the header, so no child
+   * can exist yet): BatchWriteItem, 25 a request. Otherwise (a redelivered message) one conditional put
+   * each, so a child already started is never written back to PENDING.
+   */
+  async putChildren(parent: string, children: readonly Omit<ChildRecord, 'status'>[], fresh: boolean): Promise<void> {
+    if (!fresh) {
+      const limit = pLimit(10);
+      await Promise.all(children.map((child) => limit(() => this.putChild(parent, child))));
+      return;
+    }
+    for (let i = 0; i < children.length; i += BATCH_WRITE_MAX) {
+      await this.batchPut(children.slice(i, i + BATCH_WRITE_MAX).map((child) => this.pendingItem(parent, child)));
+    }
+  }
+
+  /** Puts up to 25 items, sending again what DynamoDB leaves unprocessed (with the SDK's backoff between tries). */
+  private async batchPut(items: Record<string, unknown>[]): Promise<void> {
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      if (attempt >= 10) throw new Error(`BatchWriteItem left ${requests.length} items unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt) * Math.random()));
+      const out = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : []));
+    }
+  }
+
+  /**
+   * Up to `limit` PENDING children, lowest ids first, from the `pending` index (eventually consistent:
+   * a child started a moment ago may still be listed; its start is idempotent and its move conditional).
+   */
+  async pendingChildren(parent: string, limit: number): Promise<ChildRecord[]> {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: PENDING_INDEX,
+        KeyConditionExpression: 'pendingOf = :pk',
+        ExpressionAttributeValues: { ':pk': fanOutKey(parent) },
+        Limit: limit,
+      }),
+    );
+    return ((page.Items ?? []) as ChildRecord[]).filter((c) => c.status === 'PENDING');
   }
 
   async children(parent: string): Promise<ChildRecord[]> {
@@ -234,15 +336,10 @@ export class FanInStore {
   }
 
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
-  async markStarted(parent: string, child: Pick<ChildRecord, 'id' | 'displayName'>, executionArn: string): Promise<boolean> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName },
-      }),
-    );
+  async markStarted(parent: string, child: ChildStart, executionArn: string): Promise<boolean> {
     const startedAt = new Date(this.now()).toISOString();
-    if (!(await this.moveChild(parent, child.id, ['PENDING'], 'STARTED', { executionArn, startedAt }))) return false;
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt) }));
+    if (!(await this.moveToStarted(parent, child.id, executionArn, startedAt))) return false;
     await this.updateHeader(parent, {
       UpdateExpression: 'ADD pendingCount :minus',
       ExpressionAttributeValues: { ':minus': -1 },
@@ -250,10 +347,47 @@ export class FanInStore {
     return true;
   }
 
-  async lookup(childArn: string): Promise<{ parentExecutionArn: string; childId: number; displayName: string } | undefined> {
+  /**
+   * The lookup item of a started child: its fan-out, its id and (since the pending index) its whole
+   * record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
+   */
+  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string) {
+    const record: ChildRecord = { ...pickChildStart(child), status: 'STARTED', executionArn, startedAt };
+    return { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName, record };
+  }
+
+  /** PENDING -> STARTED (removing it from the pending index); true when this call moved it. */
+  async moveToStarted(parent: string, id: number, executionArn: string, startedAt: string): Promise<boolean> {
+    return this.moveChild(parent, id, ['PENDING'], 'STARTED', { executionArn, startedAt });
+  }
+
+  async lookup(childArn: string): Promise<ChildLookup | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: lookupKey(childArn), sk: 'LOOKUP' }, ConsistentRead: true }));
     if (!out.Item) return undefined;
-    return { parentExecutionArn: String(out.Item.parentExecutionArn), childId: Number(out.Item.childId), displayName: String(out.Item.displayName) };
+    const record = out.Item.record as ChildRecord | undefined;
+    return {
+      parentExecutionArn: String(out.Item.parentExecutionArn),
+      childId: Number(out.Item.childId),
+      displayName: String(out.Item.displayName),
+      ...(record && typeof record === 'object' ? { record } : {}),
+    };
+  }
+
+  /**
+   * One BatchWriteItem for a child's end and the next child's start: the ended child's item in full
+   * (from its lookup's record) and the started child's lookup item. The ended child's item is
+   * informational (the count is the header's); the started child moves with moveToStarted after.
+   */
+  async writeHandOff(
+    parent: string,
+    ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
+    started?: { child: ChildStart; executionArn: string; startedAt: string },
+  ): Promise<void> {
+    const { record, status, failureReason } = ended;
+    const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
+    const items: Record<string, unknown>[] = [{ ...record, ...reason, pk: fanOutKey(parent), sk: childKey(record.id), status }];
+    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt));
+    await this.batchPut(items);
   }
 
   /**
@@ -266,6 +400,7 @@ export class FanInStore {
     child: { id: number; displayName: string },
     status: EndStatus,
     failureReason?: string,
+    options: { childWritten?: boolean; startedOne?: boolean } = {},
   ): Promise<FanInHeader | undefined> {
     const counter = status === 'Succeeded' ? 'succeeded' : status === 'Failed' ? 'failed' : 'stopped';
     const values: Record<string, unknown> = {
@@ -275,9 +410,10 @@ export class FanInStore {
       ':now': new Date(this.now()).toISOString(),
     };
     let update = `ADD endedChildren :id, endedCount :one, ${counter} :one`;
-    if (status !== 'Succeeded') {
-      update += ', failedChildren :name';
-      values[':name'] = new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]);
+    // A child started with the capacity this end freed: one header write counts both.
+    if (options.startedOne) {
+      update += ', pendingCount :minus';
+      values[':minus'] = -1;
     }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
     update += ' SET lastEndedAt = :now';
@@ -289,10 +425,23 @@ export class FanInStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
+    if (!out && options.startedOne) await this.updateHeader(parent, { UpdateExpression: 'ADD pendingCount :minus', ExpressionAttributeValues: { ':minus': -1 } });
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
-    const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
-    await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
-    return out?.Attributes ? toHeader(out.Attributes) : undefined;
+    if (!options.childWritten) {
+      const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
+      await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
+    }
+    let header = out?.Attributes ? toHeader(out.Attributes) : undefined;
+    // The first MAX_FAILED_LISTED failures are named in the header too (a second write, for them only).
+    if (header && status !== 'Succeeded' && header.failed + header.stopped <= MAX_FAILED_LISTED) {
+      const named = await this.updateHeader(parent, {
+        UpdateExpression: 'ADD failedChildren :name',
+        ExpressionAttributeValues: { ':name': new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]) },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (named.Attributes) header = toHeader(named.Attributes);
+    }
+    return header;
   }
 
   /**
@@ -371,7 +520,8 @@ export class FanInStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fanOutKey(parent), sk: childKey(id) },
-          UpdateExpression: ['SET #status = :to', ...Object.keys(extra).map((k) => `${k} = :${k}`)].join(', '),
+          // Leaving PENDING leaves the pending index too.
+          UpdateExpression: `${['SET #status = :to', ...Object.keys(extra).map((k) => `${k} = :${k}`)].join(', ')} REMOVE pendingOf`,
           ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':to': to, ...fromValues, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [`:${k}`, v])) },

@@ -9,12 +9,12 @@ import { Metric } from '../core/metric-names';
 import { logger, metrics, MetricUnit } from '../core/powertools';
 import { parseStepInput } from '../lambda-step/define-step';
 import type { FanInMessage } from './callback-message';
-import { isEndStatus, type EndStatus, type FanInHeader, type FanInStore } from './fan-in-store';
+import { isEndStatus, type ChildRecord, type EndStatus, type FanInHeader, type FanInStore } from './fan-in-store';
 import type { ChildStart } from './plan';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
-import { describeExecution, errorName, executionStatus, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
+import { describeExecution, errorName, executionStatus, sendStepFailure, sendStepSuccess, startChildExecution, stopChildExecution } from './sagemaker';
 import { CALLBACK_STEP_LIMIT, planCheckedFanOut, type ReadManifest } from './start-child-pipelines';
-import { startChildExecutions } from './start-children';
+import { isQuotaError, startChildExecutions } from './start-children';
 import { callbackRequestToken } from './tokens';
 
 export interface FanInDeps {
@@ -54,7 +54,7 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     await sendStepFailure(deps.sageMaker, callbackToken, error.message, callbackRequestToken(parent, callbackToken, 'failure'));
     return;
   }
-  await deps.store.create({
+  const fresh = await deps.store.create({
     parentExecutionArn: parent,
     callbackToken,
     total: plan.length,
@@ -83,9 +83,8 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
     return;
   }
-  const limit = pLimit(10);
-  await Promise.all(plan.map((child) => limit(() => deps.store.putChild(parent, child))));
-  await startPendingChildren(deps, header, { scheduleResume: true });
+  await deps.store.putChildren(parent, plan, fresh);
+  await startPendingChildren(deps, { ...header, pendingIndexed: header.pendingIndexed ?? fresh }, { scheduleResume: true });
 }
 
 /** The resume message: starts children still pending (the quota was full), and reschedules itself while some remain. */
@@ -109,7 +108,11 @@ const isFinalCallbackError = (error: unknown) => PERMANENT_START_ERRORS.has(erro
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
  * (one resume chain per fan-out); the status path just uses the capacity a child's end freed.
  */
-export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
+export async function startPendingChildren(
+  deps: FanInDeps,
+  header: FanInHeader,
+  options: { scheduleResume: boolean; /** Children to start at most (a child's end frees one slot). */ slots?: number },
+): Promise<void> {
   const parent = header.parentExecutionArn;
   // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
   // the error only counts as a child failure, so this retry (the resume message) must send it.
@@ -117,43 +120,70 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     await completeFanOut(deps, header);
     return;
   }
-  const pending = (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id);
-  if (pending.length === 0) return;
-  const result = await startChildExecutions(deps, pending, {
-    remainingTimeMs: deps.remainingTimeMs,
-    maxConcurrency: header.maxConcurrency,
-    onQuota: 'defer',
-    onStarted: async (child, executionArn) => {
-      const moved = await deps.store.markStarted(parent, child, executionArn);
-      if (moved) metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
-      // The parent's Stopping message cancelled the child while this start was in flight: it could not stop it.
-      if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
-        await stopChildExecution(deps.sageMaker, executionArn);
-        return;
+  let started = 0;
+  let retryable = 0;
+  // The pending index gives a page of PENDING children at a time; older fan-outs are read in full, once.
+  for (let page = 0; ; page += 1) {
+    const wanted = options.slots === undefined ? undefined : options.slots - started;
+    if (wanted !== undefined && wanted <= 0) break;
+    const pending = header.pendingIndexed
+      ? await deps.store.pendingChildren(parent, wanted === undefined ? PENDING_PAGE : wanted + HANDOFF_SPARES)
+      : page === 0
+        ? (await deps.store.children(parent)).filter((c) => c.status === 'PENDING').sort((a, b) => a.id - b.id)
+        : [];
+    if (pending.length === 0) break;
+    const result = await startChildExecutions(deps, pending, {
+      remainingTimeMs: deps.remainingTimeMs,
+      maxConcurrency: wanted === undefined ? header.maxConcurrency : Math.min(wanted, header.maxConcurrency),
+      onQuota: 'defer',
+      ...(wanted === undefined ? {} : { maxStarts: wanted }),
+      onStarted: async (child, executionArn) => {
+        const moved = await deps.store.markStarted(parent, child, executionArn);
+        if (moved) metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
+        await afterStart(deps, parent, child, executionArn, moved);
+        return moved;
+      },
+    });
+    started += result.started.filter((s) => s.moved !== false).length;
+    retryable += result.pending.length;
+    for (const { child, error } of result.failed) {
+      // The API refused this request, or its pipeline is gone: retrying cannot help (a resume message
+      // every minute until the parent's 672-hour limit), so it counts as a failed child.
+      if (PERMANENT_START_ERRORS.has(errorName(error) ?? '')) {
+        logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
+        await recordChildEnd(deps, parent, child, 'Failed', `StartPipelineExecution refused: ${describeError(error)}`);
+      } else {
+        logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
+        retryable += 1;
       }
-      // A child whose end event came before its lookup item existed (a crash, a redelivery) would never be counted.
-      // Not found, moments after its start returned it: a lagging read, not a failed child (the sweep checks later).
-      const status = await executionStatus(deps.sageMaker, executionArn).catch((error: unknown) => {
-        if (errorName(error) === 'ResourceNotFound') return undefined;
-        throw error;
-      });
-      if (isEndStatus(status)) await recordChildEnd(deps, parent, child, status);
-    },
-  });
-  let retryable = result.pending.length;
-  for (const { child, error } of result.failed) {
-    // The API refused this request, or its pipeline is gone: retrying cannot help (a resume message
-    // every minute until the parent's 672-hour limit), so it counts as a failed child.
-    if (PERMANENT_START_ERRORS.has(errorName(error) ?? '')) {
-      logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
-      await recordChildEnd(deps, parent, child, 'Failed', `StartPipelineExecution refused: ${describeError(error)}`);
-    } else {
-      logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
-      retryable += 1;
     }
+    // Deferred (quota, time) or failed: the rest waits for the next end, resume or sweep.
+    if (result.pending.length > 0 || result.failed.length > 0 || !header.pendingIndexed) break;
   }
-  logger.info('started pending children', { parent, started: result.started.length, stillPending: retryable });
+  logger.info('started pending children', { parent, started, stillPending: retryable });
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
+}
+
+/** PENDING children read a page at a time from the pending index by the queue's resume. */
+const PENDING_PAGE = 100;
+/** Candidates read beyond the slots a child's end frees: concurrent ends may take the same first ones. */
+const HANDOFF_SPARES = 4;
+
+/**
+ * After a start: a child the Stopping message cancelled while its start was in flight is stopped; a
+ * child whose end event came before its lookup item existed (a crash, a redelivery) is counted now.
+ */
+async function afterStart(deps: FanInDeps, parent: string, child: ChildStart, executionArn: string, moved: boolean): Promise<void> {
+  if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
+    await stopChildExecution(deps.sageMaker, executionArn);
+    return;
+  }
+  // Not found, moments after its start returned it: a lagging read, not a failed child (the sweep checks later).
+  const status = await executionStatus(deps.sageMaker, executionArn).catch((error: unknown) => {
+    if (errorName(error) === 'ResourceNotFound') return undefined;
+    throw error;
+  });
+  if (isEndStatus(status)) await recordChildEnd(deps, parent, child, status);
 }
 
 /** Counts a child's end once and, when it was the last, sends the callback (exactly once). True when this call counted it. */
@@ -163,8 +193,9 @@ export async function recordChildEnd(
   child: { id: number; displayName: string },
   status: EndStatus,
   failureReason?: string,
+  options: { childWritten?: boolean; startedOne?: boolean } = {},
 ): Promise<boolean> {
-  const counted = await deps.store.recordEnd(parent, child, status, failureReason);
+  const counted = await deps.store.recordEnd(parent, child, status, failureReason, options);
   if (counted) {
     metrics.addMetric(Metric.FanOutChildrenEnded, MetricUnit.Count, 1);
     // Stopped counts with Failed, as in the callback's `failed` output.
@@ -179,8 +210,10 @@ export async function recordChildEnd(
 
 /** The callback outputs: counts, and the failed children's display names as a JSON string when it fits 1024 characters. */
 export function fanInOutputs(header: FanInHeader): Record<string, string> {
-  const names = JSON.stringify(failedNames(header));
-  const fits = names.length <= 1024;
+  const listed = failedNames(header);
+  const names = JSON.stringify(listed);
+  // The header names the first MAX_FAILED_LISTED failures only; the child items (fanOutProgress) hold them all.
+  const fits = names.length <= 1024 && listed.length >= header.failed + header.stopped;
   return {
     total: String(header.total),
     succeeded: String(header.succeeded),
@@ -270,16 +303,77 @@ export async function stopFanOut(deps: FanInDeps, parent: string, callbackToken:
   }
 }
 
-/** A child's terminal status event: count it (if the child is ours), then use the freed capacity for pending children. */
+/**
+ * A child's terminal status event: count it (if the child is ours) and hand the capacity it freed to
+ * the next pending child. Started since the pending index, a child's end costs five DynamoDB requests
+ * with the next start: the lookup, one Query of the index, one BatchWriteItem (the ended child's item,
+ * the started child's lookup), the started child's move, and one header write counting both.
+ */
 export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: string, status: EndStatus): Promise<'ignored' | 'recorded'> {
   const found = await deps.store.lookup(childExecutionArn);
   if (!found) return 'ignored';
+  const parent = found.parentExecutionArn;
+  const child = { id: found.childId, displayName: found.displayName };
   // The status event carries no failure reason: read it (best effort) so the progress report can show it.
   const failureReason = status === 'Failed' ? await failureReasonOf(deps.sageMaker, childExecutionArn) : undefined;
-  await recordChildEnd(deps, found.parentExecutionArn, { id: found.childId, displayName: found.displayName }, status, failureReason);
-  const header = await deps.store.get(found.parentExecutionArn);
-  if (header?.state === 'RUNNING' && header.pendingCount > 0) await startPendingChildren(deps, header, { scheduleResume: false });
+  if (!found.record) {
+    // Started before the pending index (its lookup holds no record): the general path.
+    await recordChildEnd(deps, parent, child, status, failureReason);
+    const header = await deps.store.get(parent);
+    if (header?.state === 'RUNNING' && header.pendingCount > 0) await startPendingChildren(deps, header, { scheduleResume: false, slots: 1 });
+    return 'recorded';
+  }
+  const next = await handOffSlot(deps, parent, { record: found.record, status, ...(failureReason === undefined ? {} : { failureReason }) }, childExecutionArn);
+  await recordChildEnd(deps, parent, child, status, failureReason, { childWritten: true, startedOne: next !== undefined });
+  if (next) await afterStart(deps, parent, next.child, next.executionArn, true);
   return 'recorded';
+}
+
+/** A small, stable hash of a text (FNV-1a): where a child's end starts among the candidates. */
+function spread(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
+/**
+ * Starts one pending child with the capacity an end freed, and writes the ended child's item (with
+ * the started child's lookup, in one BatchWriteItem). Concurrent ends read the same first candidates
+ * of the index: each tries them from its own place (a retried event from the same one), and a
+ * candidate another end took is passed over. Undefined when none started (none pending, quota full,
+ * an error the resume message or the sweep will meet again).
+ */
+async function handOffSlot(
+  deps: FanInDeps,
+  parent: string,
+  ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
+  endedExecutionArn: string,
+): Promise<{ child: ChildStart; executionArn: string } | undefined> {
+  const candidates = await deps.store.pendingChildren(parent, 1 + HANDOFF_SPARES);
+  const first = candidates.length === 0 ? 0 : spread(endedExecutionArn) % candidates.length;
+  const ordered = [...candidates.slice(first), ...candidates.slice(0, first)];
+  let endWritten = false;
+  for (const candidate of ordered) {
+    let executionArn: string;
+    try {
+      executionArn = await startChildExecution(deps.sageMaker, candidate);
+    } catch (error) {
+      // Quota taken by other executions, or an error: the child stays pending for the resume message or the sweep.
+      if (!isQuotaError(error)) logger.warn('child start failed, left pending', { parent, child: candidate.displayName, error: describeError(error) });
+      break;
+    }
+    const startedAt = new Date().toISOString();
+    await deps.store.writeHandOff(parent, ended, { child: candidate, executionArn, startedAt });
+    endWritten = true;
+    if (await deps.store.moveToStarted(parent, candidate.id, executionArn, startedAt)) {
+      metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
+      return { child: candidate, executionArn };
+    }
+    // Another end took it (the same token returned the same execution), or Stopping cancelled it.
+    await afterStart(deps, parent, candidate, executionArn, false);
+  }
+  if (!endWritten) await deps.store.writeHandOff(parent, ended);
+  return undefined;
 }
 
 /** SageMaker's FailureReason of a failed execution; undefined when it cannot be read (never fails the caller). */

@@ -26,14 +26,22 @@ export interface StartOptions {
   maxCapacityWaitMs?: number;
   /** Executions known to exist before this call: a start returning one of them counts as already started. */
   knownExecutionArns?: ReadonlySet<string>;
-  /** Called once per started child, inside its concurrency slot (the fan-in records it there). */
-  onStarted?: (child: ChildStart, executionArn: string) => Promise<void>;
+  /**
+   * Called once per started child, inside its concurrency slot (the fan-in records it there). False:
+   * another caller had already taken the child (its start returned the same execution), so it does not
+   * count toward `maxStarts`.
+   */
+  onStarted?: (child: ChildStart, executionArn: string) => Promise<boolean | void>;
+  /** Stop after this many starts (a child's end frees one slot; the other candidates are spares). */
+  maxStarts?: number;
 }
 
 export interface StartedChild {
   child: ChildStart;
   executionArn: string;
   alreadyStarted: boolean;
+  /** False when onStarted said another caller had taken the child. */
+  moved?: boolean;
 }
 
 export interface StartResult {
@@ -42,6 +50,8 @@ export interface StartResult {
   pending: ChildStart[];
   /** Failed with an error other than the quota; the first one stops new starts. */
   failed: { child: ChildStart; error: unknown }[];
+  /** Not tried: `maxStarts` children had started. */
+  unneeded: ChildStart[];
 }
 
 export const isQuotaError = (error: unknown) => errorName(error) === 'ResourceLimitExceeded';
@@ -58,7 +68,8 @@ export async function startChildExecutions(deps: StartDeps, plan: readonly Child
   const firstWait = options.capacityWaitMs ?? 2_000;
   const maxWait = options.maxCapacityWaitMs ?? 30_000;
   const limit = pLimit(options.maxConcurrency);
-  const result: StartResult = { started: [], pending: [], failed: [] };
+  const result: StartResult = { started: [], pending: [], failed: [], unneeded: [] };
+  let counted = 0;
   let stopped = false;
   // In defer mode a full quota defers everything not yet begun: no point spending calls on errors.
   let quotaFull = false;
@@ -66,14 +77,19 @@ export async function startChildExecutions(deps: StartDeps, plan: readonly Child
   const startOne = async (child: ChildStart): Promise<void> => {
     let wait = firstWait;
     for (;;) {
+      if (options.maxStarts !== undefined && counted >= options.maxStarts) {
+        result.unneeded.push(child);
+        return;
+      }
       if (stopped || quotaFull || options.remainingTimeMs() < reserveMs) {
         result.pending.push(child);
         return;
       }
       try {
         const executionArn = await startChildExecution(deps.sageMaker, child);
-        await options.onStarted?.(child, executionArn);
-        result.started.push({ child, executionArn, alreadyStarted: options.knownExecutionArns?.has(executionArn) ?? false });
+        const moved = (await options.onStarted?.(child, executionArn)) !== false;
+        if (moved) counted += 1;
+        result.started.push({ child, executionArn, alreadyStarted: options.knownExecutionArns?.has(executionArn) ?? false, ...(moved ? {} : { moved }) });
         return;
       } catch (error) {
         if (!isQuotaError(error)) {

@@ -351,9 +351,20 @@ describe('the fan-in sweep', () => {
     const table = resources.FanOutTable?.Properties as { GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown[] }[] };
     expect(table.GlobalSecondaryIndexes.map((i) => [i.IndexName, i.KeySchema])).toEqual([
       ['by-state', [{ AttributeName: 'state', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }]],
+      ['pending', [{ AttributeName: 'pendingOf', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]],
     ]);
     const queries = statementsOf(roleOf('SweepFanOutsLambdaFunction')).filter((s) => actions(s).includes('dynamodb:Query'));
-    expect(queries.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': ['FanOutTable', 'Arn'] }], [{ 'Fn::Sub': '${FanOutTable.Arn}/index/by-state' }]]);
+    expect(queries.map((s) => s.Resource)).toEqual([
+      [{ 'Fn::GetAtt': ['FanOutTable', 'Arn'] }, { 'Fn::Sub': '${FanOutTable.Arn}/index/pending' }],
+      [{ 'Fn::Sub': '${FanOutTable.Arn}/index/by-state' }],
+    ]);
+  });
+
+  it('lets the functions that start pending children read the pending index and batch-write the table', () => {
+    for (const fn of ['FanOutCallbackLambdaFunction', 'OnChildExecutionStatusLambdaFunction', 'SweepFanOutsLambdaFunction']) {
+      const state = statementsOf(roleOf(fn)).find((s) => actions(s).includes('dynamodb:BatchWriteItem'));
+      expect(state?.Resource).toEqual([{ 'Fn::GetAtt': ['FanOutTable', 'Arn'] }, { 'Fn::Sub': '${FanOutTable.Arn}/index/pending' }]);
+    }
   });
 });
 
