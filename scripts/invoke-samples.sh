@@ -40,8 +40,8 @@ if [ $# -eq 0 ]; then
   export AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-executing.json
   invoke onPipelineExecutionStatus events/on-pipeline-execution-status-unrouted-pipeline.json
-  # The README's offline recipe for a routed event, as written (no credentials in CI): it must get as
-  # far as the network call and fail there.
+  # The offline recipe for a routed event (docs/post-processing.md), as written (no credentials in
+  # CI): it must get as far as the network call and fail there.
   if out=$(npx sls invoke local -f onPipelineExecutionStatus --path events/on-pipeline-execution-status-succeeded.json 2>&1); then
     echo "FAILED: onPipelineExecutionStatus succeeded with no AWS endpoint"; echo "$out"; exit 1
   fi

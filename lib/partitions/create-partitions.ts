@@ -2,7 +2,7 @@
  * createPartitions: registers in the Glue Data Catalog the partitions found in S3 under a prefix of a
  * table's Location, costing what was found rather than what the table holds. Optionally removes
  * catalog partitions whose data is gone and updates those whose Location moved. See
- * the README (Partition registration).
+ * docs/partitions.md.
  */
 import type { GlueClient, Partition, PartitionInput } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';

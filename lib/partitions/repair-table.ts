@@ -1,7 +1,7 @@
 /**
  * repairTable: registers partitions through Athena, with `MSCK REPAIR TABLE` (default) or with
  * `ALTER TABLE ... ADD IF NOT EXISTS PARTITION` statements built from the same S3 discovery as
- * createPartitions. See the README (Partition registration).
+ * createPartitions. See docs/partitions.md.
  */
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { GlueClient } from '@aws-sdk/client-glue';

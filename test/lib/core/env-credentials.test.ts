@@ -26,7 +26,7 @@ describe('env-credentials (the bundles\' credential chain)', () => {
     await expect(failure).rejects.toThrow(/AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\).*AWS_PROFILE.*AWS_ENDPOINT_URL/);
   });
 
-  it('lets the README\'s offline recipe fail at the network call, not at the credentials', async () => {
+  it('lets the docs\' offline recipe fail at the network call, not at the credentials', async () => {
     process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
     const glue = new GlueClient({ region: 'us-east-1', maxAttempts: 1, credentialDefaultProvider: defaultProvider });
     await expect(glue.send(new GetTableCommand({ DatabaseName: 'd', Name: 't' }))).rejects.toThrow(/ECONNREFUSED/);
