@@ -46,6 +46,8 @@ export interface FanInHeader {
   failedChildren: string[];
   /** Its pending children are in the `pending` index (fan-outs recorded before it existed are not). */
   pendingIndexed?: boolean;
+  /** Every child is recorded: a redelivered start message records none again. */
+  childrenRecorded?: boolean;
   /** When the fan-out was recorded (ISO time). */
   createdAt?: string;
   /** When a child's end was last counted (ISO time; absent until the first, and on older records). */
@@ -142,6 +144,7 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     maxConcurrency: num('maxConcurrency') || 10,
     failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
     ...(item.pendingIndexed === true ? { pendingIndexed: true } : {}),
+    ...(item.childrenRecorded === true ? { childrenRecorded: true } : {}),
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
   };
@@ -157,7 +160,7 @@ export class FanInStore {
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
   async create(
-    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'pendingIndexed'>,
+    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'pendingIndexed' | 'childrenRecorded'>,
   ): Promise<boolean> {
     const put = () =>
       this.doc.send(
@@ -202,6 +205,11 @@ export class FanInStore {
         }),
       ),
     );
+  }
+
+  /** Marks every child recorded (after putChildren). */
+  async markChildrenRecorded(parent: string): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'SET childrenRecorded = :yes', ExpressionAttributeValues: { ':yes': true } });
   }
 
   private pendingItem(parent: string, child: Omit<ChildRecord, 'status'>) {

@@ -83,8 +83,12 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
     return;
   }
-  await deps.store.putChildren(parent, plan, fresh);
-  await startPendingChildren(deps, { ...header, pendingIndexed: header.pendingIndexed ?? fresh }, { scheduleResume: true });
+  // A redelivered message finds its children recorded: one conditional put each would cost as much as recording them.
+  if (!header.childrenRecorded) {
+    await deps.store.putChildren(parent, plan, fresh);
+    await deps.store.markChildrenRecorded(parent);
+  }
+  await startPendingChildren(deps, header, { scheduleResume: true });
 }
 
 /** The resume message: starts children still pending (the quota was full), and reschedules itself while some remain. */
@@ -166,8 +170,11 @@ export async function startPendingChildren(
 
 /** PENDING children read a page at a time from the pending index by the queue's resume. */
 const PENDING_PAGE = 100;
-/** Candidates read beyond the slots a child's end frees: concurrent ends may take the same first ones. */
-const HANDOFF_SPARES = 4;
+/**
+ * Candidates read beyond the slots a child's end frees: concurrent ends read the same first ones, and
+ * each tries them from its own place, so more candidates (one Query all the same) mean fewer collisions.
+ */
+const HANDOFF_SPARES = 24;
 
 /**
  * After a start: a child the Stopping message cancelled while its start was in flight is stopped; a
