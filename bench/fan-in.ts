@@ -12,14 +12,15 @@
  * requests and Lambda invocations per child, and the delay from a child's end to the next pending
  * child's start (n-th end after the first wave paired with the n-th start after it).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient, type StartPipelineExecutionCommandInput } from '@aws-sdk/client-sagemaker';
-import { sageMakerClientConfig } from '../lib/core/aws-clients';
-import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../lib/fan-out/fan-in';
-import { FanInStore, type EndStatus } from '../lib/fan-out/fan-in-store';
-import { startDynalite } from '../test/fakes/dynalite';
-import { FakeSageMaker } from '../test/fakes/fake-sagemaker';
-import { fakeSageMakerRequestHandler } from '../test/fakes/fake-sagemaker-http';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { FanInDeps } from '../lib/fan-out/fan-in';
+import type { EndStatus } from '../lib/fan-out/fan-in-store';
 
+// Before the functions' modules load (below, dynamically): their logger and metrics read these once.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -34,7 +35,6 @@ const DUPLICATE_RATE = Number(process.env.DUPLICATE_RATE ?? 0.02);
 const RESUME_DELAY_MS = Number(process.env.RESUME_DELAY_MS ?? 60_000);
 const LAMBDA_RETRY_MS = 1000;
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/bench0001';
-const TABLE = 'fan-in-bench';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const now = () => performance.now();
@@ -43,8 +43,32 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 };
 
+/**
+ * The table served by dynalite in a process of its own (scripts/local-fan-out-table.ts, as the docs run
+ * it): the functions' code and dynalite then use a core each.
+ */
+async function localTable(stage: string): Promise<{ endpoint: string; table: string; stop: () => void }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const names = require('../infra/_names.js') as { stageNames(stage: string): { fanOut: { table: string } } };
+  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-fan-out-table.ts', stage], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: server.stdout });
+  for await (const line of lines) {
+    const endpoint = /^AWS_ENDPOINT_URL_DYNAMODB=(.+)$/.exec(line)?.[1];
+    if (endpoint) return { endpoint, table: names.stageNames(stage).fanOut.table, stop: () => server.kill('SIGTERM') };
+  }
+  throw new Error('scripts/local-fan-out-table.ts printed no endpoint');
+}
+
 async function main() {
-  const dynamo = await startDynalite(TABLE);
+  const { sageMakerClientConfig } = await import('../lib/core/aws-clients');
+  const { handleFanInMessage, onChildExecutionEnd } = await import('../lib/fan-out/fan-in');
+  const { FanInStore } = await import('../lib/fan-out/fan-in-store');
+  const { FakeSageMaker } = await import('../test/fakes/fake-sagemaker');
+  const { fakeSageMakerRequestHandler } = await import('../test/fakes/fake-sagemaker-http');
+  const local = await localTable('bench');
+  const dynamoClient = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const dynamo = { client: dynamoClient, doc: DynamoDBDocumentClient.from(dynamoClient) };
+  const TABLE = local.table;
   const requests = new Map<string, number>();
   let failNextBatchWrite = false;
   dynamo.client.middlewareStack.add(
@@ -200,7 +224,8 @@ async function main() {
     ],
   ] as const;
   for (const [what, ok] of checks) console.log(`${ok ? 'met' : 'NOT met'}: ${what}`);
-  await dynamo.close();
+  dynamoClient.destroy();
+  local.stop();
   sageMaker.destroy();
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
 }

@@ -83,6 +83,8 @@ export interface ChildLookup {
   childId: number;
   displayName: string;
   record?: ChildRecord;
+  /** The fan-out's number of children: where among them a hand-off looks for pending ones. */
+  fanOutSize?: number;
 }
 
 /** The planned start of a child, without what the table adds (a record read back carries status and more). */
@@ -244,20 +246,27 @@ export class FanInStore {
   }
 
   /**
-   * Up to `limit` PENDING children, lowest ids first, from the `pending` index (eventually consistent:
-   * a child started a moment ago may still be listed; its start is idempotent and its move conditional).
+   * Up to `limit` PENDING children from the `pending` index, from id `from` on (then from the lowest),
+   * in id order (eventually consistent: a child started a moment ago may still be listed; its start is
+   * idempotent and its move conditional).
    */
-  async pendingChildren(parent: string, limit: number): Promise<ChildRecord[]> {
-    const page = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: PENDING_INDEX,
-        KeyConditionExpression: 'pendingOf = :pk',
-        ExpressionAttributeValues: { ':pk': fanOutKey(parent) },
-        Limit: limit,
-      }),
-    );
-    return ((page.Items ?? []) as ChildRecord[]).filter((c) => c.status === 'PENDING');
+  async pendingChildren(parent: string, limit: number, from = 0): Promise<ChildRecord[]> {
+    const query = async (range: 'from' | 'before', count: number) => {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING_INDEX,
+          KeyConditionExpression: `pendingOf = :pk AND sk ${range === 'from' ? '>=' : '<'} :at`,
+          ExpressionAttributeValues: { ':pk': fanOutKey(parent), ':at': childKey(from) },
+          Limit: count,
+        }),
+      );
+      return ((page.Items ?? []) as ChildRecord[]).filter((c) => c.status === 'PENDING');
+    };
+    const found = await query('from', limit);
+    // From a place in the middle: the ones before it when those after it are too few.
+    if (from > 0 && found.length < limit) found.push(...(await query('before', limit - found.length)));
+    return found;
   }
 
   async children(parent: string): Promise<ChildRecord[]> {
@@ -344,9 +353,12 @@ export class FanInStore {
   }
 
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
-  async markStarted(parent: string, child: ChildStart, executionArn: string): Promise<boolean> {
+  async markStarted(parent: string, child: ChildStart, executionArn: string, options: { withRecord?: boolean; fanOutSize?: number } = {}): Promise<boolean> {
     const startedAt = new Date(this.now()).toISOString();
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt) }));
+    const lookup = this.lookupItem(parent, child, executionArn, startedAt, options.fanOutSize);
+    // A fan-out recorded before the pending index keeps lookups without the record: its ends take the general path.
+    const { record: _record, ...withoutRecord } = lookup;
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: options.withRecord === false ? withoutRecord : lookup }));
     if (!(await this.moveToStarted(parent, child.id, executionArn, startedAt))) return false;
     await this.updateHeader(parent, {
       UpdateExpression: 'ADD pendingCount :minus',
@@ -359,9 +371,17 @@ export class FanInStore {
    * The lookup item of a started child: its fan-out, its id and (since the pending index) its whole
    * record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
    */
-  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string) {
+  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, fanOutSize?: number) {
     const record: ChildRecord = { ...pickChildStart(child), status: 'STARTED', executionArn, startedAt };
-    return { pk: lookupKey(executionArn), sk: 'LOOKUP', parentExecutionArn: parent, childId: child.id, displayName: child.displayName, record };
+    return {
+      pk: lookupKey(executionArn),
+      sk: 'LOOKUP',
+      parentExecutionArn: parent,
+      childId: child.id,
+      displayName: child.displayName,
+      record,
+      ...(fanOutSize === undefined ? {} : { fanOutSize }),
+    };
   }
 
   /** PENDING -> STARTED (removing it from the pending index); true when this call moved it. */
@@ -378,6 +398,7 @@ export class FanInStore {
       childId: Number(out.Item.childId),
       displayName: String(out.Item.displayName),
       ...(record && typeof record === 'object' ? { record } : {}),
+      ...(typeof out.Item.fanOutSize === 'number' ? { fanOutSize: out.Item.fanOutSize } : {}),
     };
   }
 
@@ -389,12 +410,12 @@ export class FanInStore {
   async writeHandOff(
     parent: string,
     ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
-    started?: { child: ChildStart; executionArn: string; startedAt: string },
+    started?: { child: ChildStart; executionArn: string; startedAt: string; fanOutSize?: number },
   ): Promise<void> {
     const { record, status, failureReason } = ended;
     const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
     const items: Record<string, unknown>[] = [{ ...record, ...reason, pk: fanOutKey(parent), sk: childKey(record.id), status }];
-    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt));
+    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt, started.fanOutSize));
     await this.batchPut(items);
   }
 

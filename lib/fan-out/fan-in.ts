@@ -142,7 +142,7 @@ export async function startPendingChildren(
       onQuota: 'defer',
       ...(wanted === undefined ? {} : { maxStarts: wanted }),
       onStarted: async (child, executionArn) => {
-        const moved = await deps.store.markStarted(parent, child, executionArn);
+        const moved = await deps.store.markStarted(parent, child, executionArn, { withRecord: header.pendingIndexed === true, fanOutSize: header.total });
         if (moved) metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
         await afterStart(deps, parent, child, executionArn, moved);
         return moved;
@@ -170,11 +170,8 @@ export async function startPendingChildren(
 
 /** PENDING children read a page at a time from the pending index by the queue's resume. */
 const PENDING_PAGE = 100;
-/**
- * Candidates read beyond the slots a child's end frees: concurrent ends read the same first ones, and
- * each tries them from its own place, so more candidates (one Query all the same) mean fewer collisions.
- */
-const HANDOFF_SPARES = 24;
+/** Candidates read beyond the slots a child's end frees, in case a concurrent end took the first. */
+const HANDOFF_SPARES = 4;
 
 /**
  * After a start: a child the Stopping message cancelled while its start was in flight is stopped; a
@@ -330,7 +327,8 @@ export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: st
     if (header?.state === 'RUNNING' && header.pendingCount > 0) await startPendingChildren(deps, header, { scheduleResume: false, slots: 1 });
     return 'recorded';
   }
-  const next = await handOffSlot(deps, parent, { record: found.record, status, ...(failureReason === undefined ? {} : { failureReason }) }, childExecutionArn);
+  const ended = { record: found.record, status, ...(failureReason === undefined ? {} : { failureReason }) };
+  const next = await handOffSlot(deps, parent, ended, childExecutionArn, found.fanOutSize);
   await recordChildEnd(deps, parent, child, status, failureReason, { childWritten: true, startedOne: next !== undefined });
   if (next) await afterStart(deps, parent, next.child, next.executionArn, true);
   return 'recorded';
@@ -345,9 +343,9 @@ function spread(text: string): number {
 
 /**
  * Starts one pending child with the capacity an end freed, and writes the ended child's item (with
- * the started child's lookup, in one BatchWriteItem). Concurrent ends read the same first candidates
- * of the index: each tries them from its own place (a retried event from the same one), and a
- * candidate another end took is passed over. Undefined when none started (none pending, quota full,
+ * the started child's lookup, in one BatchWriteItem). Concurrent ends read the index from different
+ * places (a hash of the ended execution over the fan-out's ids), so they rarely meet on a candidate;
+ * one another end took is passed over. Children so start in no set order after the first wave. Undefined when none started (none pending, quota full,
  * an error the resume message or the sweep will meet again).
  */
 async function handOffSlot(
@@ -355,12 +353,13 @@ async function handOffSlot(
   parent: string,
   ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
   endedExecutionArn: string,
+  fanOutSize: number | undefined,
 ): Promise<{ child: ChildStart; executionArn: string } | undefined> {
-  const candidates = await deps.store.pendingChildren(parent, 1 + HANDOFF_SPARES);
-  const first = candidates.length === 0 ? 0 : spread(endedExecutionArn) % candidates.length;
-  const ordered = [...candidates.slice(first), ...candidates.slice(0, first)];
+  // Concurrent ends look from different places among the children (a retried event from the same one).
+  const from = fanOutSize ? spread(endedExecutionArn) % fanOutSize : 0;
+  const candidates = await deps.store.pendingChildren(parent, 1 + HANDOFF_SPARES, from);
   let endWritten = false;
-  for (const candidate of ordered) {
+  for (const candidate of candidates) {
     let executionArn: string;
     try {
       executionArn = await startChildExecution(deps.sageMaker, candidate);
@@ -370,7 +369,7 @@ async function handOffSlot(
       break;
     }
     const startedAt = new Date().toISOString();
-    await deps.store.writeHandOff(parent, ended, { child: candidate, executionArn, startedAt });
+    await deps.store.writeHandOff(parent, ended, { child: candidate, executionArn, startedAt, ...(fanOutSize === undefined ? {} : { fanOutSize }) });
     endWritten = true;
     if (await deps.store.moveToStarted(parent, candidate.id, executionArn, startedAt)) {
       metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);

@@ -1,4 +1,5 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fanInOutputs, handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { FanInStore, MAX_FAILED_LISTED } from '../../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
@@ -105,5 +106,64 @@ describe('fan-in at scale', () => {
     });
     // Every failed child is in the table (fanOutProgress reads them there).
     expect((await deps.store.children(parent)).filter((c) => c.status === 'Failed')).toHaveLength(MAX_FAILED_LISTED + 20);
+  });
+
+  it('records no child again when the CallbackStep message is delivered a second time', async () => {
+    await begin(60);
+    counts.clear();
+    await begin(60);
+    // The header's conditional create, refused; no child put, no batch.
+    expect(counts.get('PutItemCommand')).toBe(1);
+    expect(counts.get('BatchWriteItemCommand') ?? 0).toBe(0);
+    expect(fake.executions.size).toBe(3);
+  });
+
+  it('loses and doubles no child when recording them crashes midway and the message is retried', async () => {
+    let batches = 0;
+    const crash = 'crashOnThirdBatch';
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand' && (batches += 1) === 3) throw Object.assign(new Error('crash'), { name: 'InjectedCrash' });
+        return next(args);
+      },
+      { step: 'initialize', name: crash },
+    );
+    try {
+      await expect(begin(100)).rejects.toThrow('crash');
+    } finally {
+      dynamo.client.middlewareStack.remove(crash);
+    }
+    expect(fake.executions.size).toBe(0);
+    await begin(100);
+    expect(await deps.store.children(parent)).toHaveLength(100);
+    for (let round = 0; round < 100 && fake.successCalls.length === 0; round += 1) {
+      const running = fake.running();
+      for (const e of running) fake.end(e.arn, 'Succeeded');
+      await Promise.all(running.map((e) => onChildExecutionEnd(deps, e.arn, 'Succeeded')));
+    }
+    expect(new Set([...fake.executions.values()].map((e) => e.displayName)).size).toBe(100);
+    expect(fake.executions.size).toBe(100);
+    expect(fake.successCalls).toHaveLength(1);
+  });
+
+  it('still starts the pending children of a fan-out recorded before the pending index', async () => {
+    await begin(8);
+    // As the table held it before: no index flag on the header, no pendingOf on children, no record in lookups.
+    const table = { TableName: TABLE };
+    const pk = `FANOUT#${parent}`;
+    await dynamo.doc.send(new UpdateCommand({ ...table, Key: { pk, sk: 'HEADER' }, UpdateExpression: 'REMOVE pendingIndexed, childrenRecorded' }));
+    for (const child of await deps.store.children(parent)) {
+      await dynamo.doc.send(new UpdateCommand({ ...table, Key: { pk, sk: `CHILD#${String(child.id).padStart(4, '0')}` }, UpdateExpression: 'REMOVE pendingOf' }));
+    }
+    for (const e of fake.running()) {
+      await dynamo.doc.send(new UpdateCommand({ ...table, Key: { pk: `CHILD#${e.arn}`, sk: 'LOOKUP' }, UpdateExpression: 'REMOVE #record', ExpressionAttributeNames: { '#record': 'record' } }));
+    }
+    for (let round = 0; round < 8 && fake.successCalls.length === 0; round += 1) {
+      const running = fake.running();
+      for (const e of running) fake.end(e.arn, 'Succeeded');
+      for (const e of running) await onChildExecutionEnd(deps, e.arn, 'Succeeded');
+    }
+    expect(fake.executions.size).toBe(8);
+    expect(fake.successCalls).toHaveLength(1);
   });
 });
