@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
-const BUDGET_BYTES = 500 * 1000;
+// 500 KB until typed partition keys, table kinds, the input hazard walk and the metric catalog took
+// onPipelineExecutionStatus from 487 to 501 KB (docs/design.md, "Bundle sizes").
+const BUDGET_BYTES = 520 * 1000;
 const LOAD_RUNS = 11;
 const root = join(__dirname, '..');
 const packageDir = join(root, '.serverless');
