@@ -9,8 +9,11 @@ import type { FanOutItem } from './request';
 
 export type ManifestFormat = 'json' | 'jsonl' | 'csv';
 
-/** Largest manifest read (bytes): 10,000 rows of 1.6 KB each, well inside a 1 GB function's memory. */
-export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Largest manifest read (bytes): 10,000 rows of about 800 bytes (ids, dates, S3 URIs), parsed and
+ * planned in about 80 MB (measured), within fanOutCallback's 256 MB. Larger values belong in S3, named by the manifest.
+ */
+export const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 
 const FIELD = 'itemsS3Uri';
 const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
@@ -159,11 +162,13 @@ function* csvRecords(text: string): Generator<CsvRecord> {
           throw refuse(`line ${line}`, 'text after a closing quote (a quote inside a quoted field is written "")');
         }
       } else {
+        const start = i;
         while (i < text.length && text[i] !== ',' && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
           if (text[i] === '"') throw refuse(`line ${line}`, 'a quote inside an unquoted field (quote the field and write the quote as "")');
-          value += text[i];
           i += 1;
         }
+        // One slice, not a string grown a character at a time: a 4 MiB manifest stays a few MB in memory.
+        value = text.slice(start, i);
       }
       fields.push({ text: value, quoted });
       if (text[i] === ',') {
