@@ -75,6 +75,16 @@ describe('startChildPipelines handler', () => {
       expect(s3.gets).toEqual([`s3://example-manifests/fan-out/${file}`]);
     });
 
+    it('passes the scalar items of a JSON Lines manifest as itemParameter', async () => {
+      s3.put('example-manifests', 'dates.jsonl', '"2024-01-01"\n"2024-01-02"\n');
+      const out = await handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/dates.jsonl', itemParameter: 'ProcessingDate' }, context);
+      expect(out).toMatchObject({ startedCount: 2 });
+      expect([...fake.executions.values()].map((e) => e.parameters)).toEqual([
+        [{ Name: 'ProcessingDate', Value: '2024-01-01' }],
+        [{ Name: 'ProcessingDate', Value: '2024-01-02' }],
+      ]);
+    });
+
     it('refuses, before any start, a CSV column the child pipeline does not declare, naming it', async () => {
       s3.put('example-manifests', 'bad.csv', 'ProcessingDate,Regoin\n2024-01-01,eu\n');
       await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad.csv' }, context)).rejects.toThrow(
