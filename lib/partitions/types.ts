@@ -55,10 +55,15 @@ export interface RepairTableResult {
   /** The query's id (mode `add` with several statements: the ids joined with commas). */
   queryExecutionId: string;
   state: string;
+  /** mode add: partitions in the statements that ran (all of them unless `incomplete`). */
   added: number;
+  /** mode add: partitions found that the catalog already holds (no statement for them). */
+  alreadyRegistered: number;
   notAdded: number;
   /** mode add: partitions whose values their key's type rejects, not added (examples in `summary`). */
   skipped: number;
+  /** mode add: stopped before the invocation's time ran out with partitions left (`notRegisteredYet` in `summary`); a re-run adds the rest. */
+  incomplete: boolean;
   /** Athena partition projection is enabled on the table (nothing is run unless registerDespiteProjection). */
   partitionProjection: boolean;
   /** A JSON string of at most 1024 characters: skipped partitions with reasons, or why nothing was run. */

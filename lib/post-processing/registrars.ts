@@ -19,9 +19,9 @@ export interface RegistrarDeps {
 }
 
 /**
- * Glue routes call createPartitions, Athena routes repairTable. A createPartitions run that stopped
- * for lack of time fails the registration, so that the event is retried: the retry creates only
- * what is still missing.
+ * Glue routes call createPartitions, Athena routes repairTable. A run of either that stopped for
+ * lack of time fails the registration, so that the event is retried: the retry registers only what
+ * is still missing.
  */
 export function partitionRegistrars({ s3, glue, athena, remainingTimeMs }: RegistrarDeps): Registrars {
   return {
@@ -32,6 +32,12 @@ export function partitionRegistrars({ s3, glue, athena, remainingTimeMs }: Regis
       }
       return result;
     },
-    athena: (request) => repairTable({ athena, s3, glue, remainingTimeMs }, request),
+    athena: async (request) => {
+      const result = await repairTable({ athena, s3, glue, remainingTimeMs }, request);
+      if (result.incomplete) {
+        throw new DeadlineError(`out of time after adding ${result.added} partitions through Athena; the rest are added on retry (summary ${result.summary})`);
+      }
+      return result;
+    },
   };
 }

@@ -97,7 +97,17 @@ describe('repairTable handler', () => {
     const w = world();
     w.athena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [['Repair: Added partition to metastore orders:process_date=2021-12-15/shard=0']] });
     const out = await repairHandler(repairEvent, context);
-    expect(out).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 1, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
+    expect(out).toEqual({
+      queryExecutionId: expect.any(String),
+      state: 'SUCCEEDED',
+      added: 1,
+      alreadyRegistered: 0,
+      notAdded: 0,
+      skipped: 0,
+      incomplete: false,
+      partitionProjection: false,
+      summary: expect.any(String),
+    });
     expect([...w.athena.queries.values()][0]?.input.WorkGroup).toBe('pipeline-functions');
   });
 
@@ -105,10 +115,39 @@ describe('repairTable handler', () => {
     const w = world();
     w.athena.on(/^ALTER TABLE/, { states: ['SUCCEEDED'] });
     const out = await repairHandler(repairAddEvent, context);
-    expect(out).toMatchObject({ state: 'SUCCEEDED', added: 2, notAdded: 0 });
+    expect(out).toEqual({
+      queryExecutionId: expect.any(String),
+      state: 'SUCCEEDED',
+      added: 2,
+      alreadyRegistered: 0,
+      notAdded: 0,
+      skipped: 0,
+      incomplete: false,
+      partitionProjection: false,
+      summary: expect.any(String),
+    });
     const [query] = w.athena.queries.values();
     expect(query?.input.WorkGroup).toBe('pipeline-functions');
     expect(query?.input.ResultConfiguration).toBeUndefined();
+  });
+
+  it('returns incomplete, starting no statement, when the time left is inside the 15 s margin', async () => {
+    const w = world();
+    const late = { ...context, getRemainingTimeInMillis: () => 10_000 } as Context;
+    const out = await repairHandler(repairAddEvent, late);
+    expect(out).toEqual({
+      queryExecutionId: '',
+      state: 'NOT_STARTED',
+      added: 0,
+      alreadyRegistered: 0,
+      notAdded: 0,
+      skipped: 0,
+      incomplete: true,
+      partitionProjection: false,
+      summary: expect.any(String),
+    });
+    expect(JSON.parse(String(out.summary))).toMatchObject({ incomplete: true, notRegisteredYet: 2 });
+    expect(w.athena.queries.size).toBe(0);
   });
 
   it('refuses another workgroup and a result location, which the deployment\'s workgroup would refuse or ignore', async () => {

@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeadlineError, InvalidInputError, PartialFailureError } from '../../lib/core/errors';
 import { QueryFailedError } from '../../lib/partitions/athena-query';
+import { DEFAULT_STOP_MARGIN_MS } from '../../lib/partitions/create-partitions';
 import { repairTable } from '../../lib/partitions/repair-table';
 import { FakeAthena } from '../fakes/fake-athena';
 import { BUCKET, DATABASE, TABLE, partitionedTable } from '../fakes/partitioned-table';
@@ -37,7 +38,17 @@ describe('repairTable', () => {
 
     const result = await repairTable(s.deps, { database: DATABASE, table: TABLE, workGroup: 'wg', outputLocation: 's3://results/q/' });
 
-    expect(result).toEqual({ queryExecutionId: expect.any(String), state: 'SUCCEEDED', added: 2, notAdded: 0, skipped: 0, partitionProjection: false, summary: expect.any(String) });
+    expect(result).toEqual({
+      queryExecutionId: expect.any(String),
+      state: 'SUCCEEDED',
+      added: 2,
+      alreadyRegistered: 0,
+      notAdded: 0,
+      skipped: 0,
+      incomplete: false,
+      partitionProjection: false,
+      summary: expect.any(String),
+    });
     const [query] = s.fakeAthena.queries.values();
     expect(query?.input).toMatchObject({
       QueryString: 'MSCK REPAIR TABLE `sales_db`.`orders`',
@@ -135,5 +146,108 @@ describe('repairTable', () => {
     s.fakeAthena.on(/^MSCK/, { states: ['SUCCEEDED'], rows: [[`Partitions not in metastore:\t${rows.map((r) => (r[0] ?? '').split(' ').pop()).join('\t')}`], ...rows] });
     await expect(repairTable(s.deps, { database: DATABASE, table: TABLE })).resolves.toMatchObject({ added: 2500, notAdded: 0 });
     expect(s.fakeAthena.log.count('GetQueryResults')).toBe(3);
+  });
+});
+
+describe('repairTable mode add under a time budget', () => {
+  const SHARD = 'x'.repeat(200);
+  const TOTAL = 1500;
+  const request = { database: DATABASE, table: TABLE, mode: 'add' as const };
+
+  /** `TOTAL` partitions with long values (several statements), and a clock where every AWS call takes one virtual second. */
+  function world() {
+    const t = partitionedTable();
+    const keys = Array.from({ length: TOTAL }, (_, p) => `${PREFIX}process_date=2021-12-15/shard=${SHARD}${String(p).padStart(4, '0')}/a.csv`);
+    t.fakeS3.put(BUCKET, ...keys);
+    const athena = new AthenaClient({ region: 'us-east-1' });
+    const fakeAthena = new FakeAthena().attach(mockClient(athena));
+    const calls = () => t.fakeS3.log.total() + t.fakeGlue.log.total() + fakeAthena.log.total();
+    const leftAtStatementStart: number[] = [];
+    /** An invocation of `budgetMs`, starting now. */
+    const invocation = (budgetMs: number) => {
+      const start = calls();
+      let slept = 0;
+      const remainingTimeMs = () => budgetMs - slept - (calls() - start) * 1000;
+      const original = fakeAthena.startQueryExecution.bind(fakeAthena);
+      fakeAthena.startQueryExecution = (input) => {
+        leftAtStatementStart.push(remainingTimeMs());
+        return original(input);
+      };
+      const sleep = async (ms: number) => {
+        slept += ms;
+      };
+      return { athena, s3: t.s3, glue: t.glue, remainingTimeMs, sleep };
+    };
+    /** What Athena does when the statements succeed: the catalog holds their partitions. */
+    const applyStatements = (from = 0) => {
+      for (const sql of fakeAthena.statements().slice(from)) {
+        const partitions = [...sql.matchAll(/PARTITION \(`process_date` = '([^']*)', `shard` = '([^']*)'\) LOCATION '([^']*)'/g)].map((m) => ({
+          values: [m[1] ?? '', m[2] ?? ''],
+          location: m[3] ?? '',
+        }));
+        t.fakeGlue.addPartitions(DATABASE, TABLE, partitions);
+      }
+    };
+    const clauses = (statements: string[]) => statements.reduce((n, sql) => n + sql.split('\nPARTITION (').length - 1, 0);
+    return { ...t, fakeAthena, invocation, applyStatements, clauses, leftAtStatementStart };
+  }
+
+  /** From a run without limit: the margin, the time before the first statement, and one and a half statements. */
+  function budgetForOneAndAHalfStatements(leftAtStart: readonly number[], budget: number): number {
+    const [first = 0, second = 0] = leftAtStart;
+    return DEFAULT_STOP_MARGIN_MS + (budget - first) + 1.5 * (first - second);
+  }
+
+  it('starts no statement inside the 15 s margin, and reports incomplete with what the finished statements added', async () => {
+    const w = world();
+    const probe = await repairTable(w.invocation(600_000), request);
+    expect(probe).toMatchObject({ added: TOTAL, incomplete: false });
+    const statementCount = w.fakeAthena.statements().length;
+    expect(statementCount).toBeGreaterThanOrEqual(3);
+    const budget = budgetForOneAndAHalfStatements(w.leftAtStatementStart, 600_000);
+
+    const v = world();
+    const first = await repairTable(v.invocation(budget), request);
+
+    const ran = v.fakeAthena.statements();
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.length).toBeLessThan(statementCount);
+    expect(Math.min(...v.leftAtStatementStart)).toBeGreaterThanOrEqual(DEFAULT_STOP_MARGIN_MS);
+    expect(first).toMatchObject({ incomplete: true, added: v.clauses(ran), alreadyRegistered: 0, notAdded: 0, skipped: 0 });
+    expect(JSON.parse(first.summary)).toMatchObject({ incomplete: true, added: first.added, notRegisteredYet: TOTAL - first.added });
+    expect(first.summary.length).toBeLessThanOrEqual(1024);
+    expect(first.queryExecutionId.split(',')).toHaveLength(ran.length);
+  });
+
+  it('starts nothing when the time left is already inside the margin', async () => {
+    const w = world();
+    const result = await repairTable(w.invocation(DEFAULT_STOP_MARGIN_MS - 1), request);
+    expect(result).toMatchObject({ state: 'NOT_STARTED', queryExecutionId: '', added: 0, incomplete: true });
+    expect(w.fakeAthena.log.total()).toBe(0);
+    expect(JSON.parse(result.summary)).toMatchObject({ incomplete: true, added: 0 });
+  });
+
+  it('a re-run adds only the partitions the catalog lacks, and none twice', async () => {
+    const probe = world();
+    await repairTable(probe.invocation(600_000), request);
+    const w = world();
+    const first = await repairTable(w.invocation(budgetForOneAndAHalfStatements(probe.leftAtStatementStart, 600_000)), request);
+    expect(first.incomplete).toBe(true);
+    w.applyStatements();
+    const firstCount = w.fakeAthena.statements().length;
+
+    const second = await repairTable(w.invocation(600_000), request);
+
+    const rerun = w.fakeAthena.statements().slice(firstCount);
+    expect(second).toMatchObject({ incomplete: false, state: 'SUCCEEDED', added: TOTAL - first.added, alreadyRegistered: first.added });
+    expect(w.clauses(rerun)).toBe(TOTAL - first.added);
+    const names = (statements: string[]) => statements.flatMap((sql) => [...sql.matchAll(/LOCATION '([^']*)'/g)].map((m) => m[1]));
+    const before = new Set(names(w.fakeAthena.statements().slice(0, firstCount)));
+    expect(names(rerun).filter((n) => before.has(n))).toEqual([]);
+
+    w.applyStatements(firstCount);
+    const third = await repairTable(w.invocation(600_000), request);
+    expect(third).toMatchObject({ incomplete: false, state: 'NOTHING_TO_ADD', queryExecutionId: '', added: 0, alreadyRegistered: TOTAL });
+    expect(w.fakeAthena.statements()).toHaveLength(firstCount + rerun.length);
   });
 });

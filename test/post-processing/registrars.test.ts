@@ -20,6 +20,13 @@ describe('partitionRegistrars', () => {
     await expect(s.registrars.glue({ database: DATABASE, table: TABLE })).rejects.toThrow(/out of time after registering 0 partitions/);
   });
 
+  it('fails an Athena registration that ran out of time, so that the event is retried', async () => {
+    const s = setup(5_000);
+    const run = s.registrars.athena({ database: DATABASE, table: TABLE, mode: 'add' });
+    await expect(run).rejects.toThrow(DeadlineError);
+    await expect(run).rejects.toThrow(/out of time after adding 0 partitions through Athena/);
+  });
+
   it('applies the table rules of createPartitions: projection registers nothing, Iceberg is refused', async () => {
     const projected = setup(600_000, { 'projection.enabled': 'true' });
     await expect(projected.registrars.glue({ database: DATABASE, table: TABLE })).resolves.toMatchObject({ added: 0, partitionProjection: true });

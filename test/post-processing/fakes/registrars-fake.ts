@@ -32,6 +32,6 @@ export class FakeRegistrars implements Registrars {
   async athena(request: RepairTableRequest): Promise<RepairTableResult> {
     this.athenaCalls.push(request);
     const added = this.register(request.database, request.table, request.s3Uri ?? '<location>');
-    return { queryExecutionId: `q-${this.athenaCalls.length}`, state: 'SUCCEEDED', added, notAdded: 0, skipped: 0, partitionProjection: false, summary: '{}' };
+    return { queryExecutionId: `q-${this.athenaCalls.length}`, state: 'SUCCEEDED', added, alreadyRegistered: 1 - added, notAdded: 0, skipped: 0, incomplete: false, partitionProjection: false, summary: '{}' };
   }
 }
