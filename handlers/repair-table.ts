@@ -18,7 +18,7 @@ const env = readEnv(
 
 /**
  * `{database, table, workGroup?, outputLocation?, mode?, s3Uri?, allowNotAdded?, registerDespiteProjection?}` ->
- * `{queryExecutionId, state, added, notAdded, skipped, partitionProjection, summary}`.
+ * `{queryExecutionId, state, added, alreadyRegistered, notAdded, skipped, incomplete, partitionProjection, summary}`.
  */
 export const handler = defineLambdaStep({
   name: 'repairTable',
