@@ -154,10 +154,10 @@ describe('repairTable mode add under a time budget', () => {
   const TOTAL = 1500;
   const request = { database: DATABASE, table: TABLE, mode: 'add' as const };
 
-  /** `TOTAL` partitions with long values (several statements), and a clock where every AWS call takes one virtual second. */
-  function world() {
+  /** `total` partitions (default: long values, several statements), and a clock where every AWS call takes one virtual second. */
+  function world(total = TOTAL, shard = SHARD) {
     const t = partitionedTable();
-    const keys = Array.from({ length: TOTAL }, (_, p) => `${PREFIX}process_date=2021-12-15/shard=${SHARD}${String(p).padStart(4, '0')}/a.csv`);
+    const keys = Array.from({ length: total }, (_, p) => `${PREFIX}process_date=2021-12-15/shard=${shard}${String(p).padStart(4, '0')}/a.csv`);
     t.fakeS3.put(BUCKET, ...keys);
     const athena = new AthenaClient({ region: 'us-east-1' });
     const fakeAthena = new FakeAthena().attach(mockClient(athena));
@@ -225,6 +225,22 @@ describe('repairTable mode add under a time budget', () => {
     expect(result).toMatchObject({ state: 'NOT_STARTED', queryExecutionId: '', added: 0, incomplete: true });
     expect(w.fakeAthena.log.total()).toBe(0);
     expect(JSON.parse(result.summary)).toMatchObject({ incomplete: true, added: 0 });
+  });
+
+  it('stops a listing that would use more than half the time after the margin, and says so', async () => {
+    const probe = world(6000, 's');
+    await repairTable(probe.invocation(600_000), request);
+    const listings = probe.fakeS3.log.total();
+    expect(listings).toBeGreaterThanOrEqual(4);
+
+    const w = world(6000, 's');
+    const result = await repairTable(w.invocation(DEFAULT_STOP_MARGIN_MS + listings * 1000), request);
+
+    expect(w.fakeS3.log.total()).toBeLessThan(listings);
+    expect(result.incomplete).toBe(true);
+    expect(result.added).toBeLessThan(6000);
+    expect(w.leftAtStatementStart.every((left) => left >= DEFAULT_STOP_MARGIN_MS)).toBe(true);
+    expect(JSON.parse(result.summary)).toMatchObject({ incomplete: true, listingStopped: true });
   });
 
   it('a re-run adds only the partitions the catalog lacks, and none twice', async () => {
