@@ -246,7 +246,7 @@ export class FanInStore {
   }
 
   /**
-   * Up to `limit` PENDING children from the `pending` index, from id `from` on (then from the lowest),
+   * Up to `limit` PENDING children from the `pending` index, from id `from` on (from the lowest when none is),
    * in id order (eventually consistent: a child started a moment ago may still be listed; its start is
    * idempotent and its move conditional).
    */
@@ -264,9 +264,8 @@ export class FanInStore {
       return ((page.Items ?? []) as ChildRecord[]).filter((c) => c.status === 'PENDING');
     };
     const found = await query('from', limit);
-    // From a place in the middle: the ones before it when those after it are too few.
-    if (from > 0 && found.length < limit) found.push(...(await query('before', limit - found.length)));
-    return found;
+    // From a place in the middle: the ones before it when none is after it (one Query in every other case).
+    return from > 0 && found.length === 0 ? query('before', limit) : found;
   }
 
   async children(parent: string): Promise<ChildRecord[]> {

@@ -172,6 +172,12 @@ export async function startPendingChildren(
 const PENDING_PAGE = 100;
 /** Candidates read beyond the slots a child's end frees, in case a concurrent end took the first. */
 const HANDOFF_SPARES = 4;
+/**
+ * Pending children a child's end reads (one Query, whatever the number): it tries them from a place of
+ * its own among them, so concurrent ends whose places fall in one run of started children still
+ * rarely try the same child first.
+ */
+const HANDOFF_CANDIDATES = 16;
 
 /**
  * After a start: a child the Stopping message cancelled while its start was in flight is stopped; a
@@ -357,7 +363,11 @@ async function handOffSlot(
 ): Promise<{ child: ChildStart; executionArn: string } | undefined> {
   // Concurrent ends look from different places among the children (a retried event from the same one).
   const from = fanOutSize ? spread(endedExecutionArn) % fanOutSize : 0;
-  const candidates = await deps.store.pendingChildren(parent, 1 + HANDOFF_SPARES, from);
+  const found = await deps.store.pendingChildren(parent, HANDOFF_CANDIDATES, from);
+  // Ends whose places fall in one run of started children read the same candidates: each tries them
+  // from its own first one, so two rarely try the same child first.
+  const first = found.length > 0 ? spread(`${endedExecutionArn}#candidate`) % found.length : 0;
+  const candidates = [...found.slice(first), ...found.slice(0, first)];
   let endWritten = false;
   for (const candidate of candidates) {
     let executionArn: string;
