@@ -73,6 +73,13 @@ async function resolveItems(deps: PlanDeps, input: StartChildPipelinesInput, lim
   const format = manifestFormat(key, text);
   const maxItems = Math.max(1, Math.floor(limit.maxChildren / Math.max(1, input.pipelines.length)));
   const parsed = parseManifest(text, format, { maxItems, ...(limit.reason ? { reason: limit.reason } : {}) });
+  if (input.itemParameter !== undefined && parsed.every((p) => typeof p.item === 'object' && p.item !== null)) {
+    // As for inline items: an input that would be ignored is refused.
+    throw new InvalidInputError(
+      "itemParameter: not used: every item of the manifest is an object (or a CSV row), whose keys name the child's parameters (leave itemParameter out)",
+      ['itemParameter'],
+    );
+  }
   const lines = parsed.map((p) => p.line);
   const unit = format === 'json' ? 'item' : 'line';
   return {

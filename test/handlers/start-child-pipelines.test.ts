@@ -85,6 +85,15 @@ describe('startChildPipelines handler', () => {
       ]);
     });
 
+    it('refuses an itemParameter that no item of the manifest would use, before any start', async () => {
+      for (const file of ['dates.csv', 'dates.jsonl']) {
+        await expect(
+          handler({ ...manifestEvent, itemsS3Uri: `s3://example-manifests/fan-out/${file}`, itemParameter: 'ProcessingDate' }, context),
+        ).rejects.toThrow(/^itemParameter: not used: every item of the manifest is an object/);
+      }
+      expect(fake.startCalls).toBe(0);
+    });
+
     it('refuses, before any start, a CSV column the child pipeline does not declare, naming it', async () => {
       s3.put('example-manifests', 'bad.csv', 'ProcessingDate,Regoin\n2024-01-01,eu\n');
       await expect(handler({ ...manifestEvent, itemsS3Uri: 's3://example-manifests/bad.csv' }, context)).rejects.toThrow(
