@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs through `sls invoke local`, the way a newcomer would, every sample event of the functions that
 # need no AWS, the sample events of the others that end before any AWS call (events the
-# post-processing ignores), the sweep and the fan-out progress report against a local DynamoDB, and the fan-in consumer's samples against
-# a local DynamoDB and a local SageMaker; fails on the first that does not succeed. Usage: scripts/invoke-samples.sh [fn ...]
+# post-processing ignores), the sweep and the fan-out progress report against a local DynamoDB, the
+# fan-in consumer's and startChildPipelines' samples against a local DynamoDB, a local SageMaker and a
+# local S3 serving the manifests of events/manifests; fails on the first that does not succeed.
+# Usage: scripts/invoke-samples.sh [fn ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HOME="${HOME:-$(mktemp -d)}" SLS_TELEMETRY_DISABLED=1 POWERTOOLS_LOG_LEVEL=ERROR
@@ -100,4 +102,38 @@ if [ $# -eq 0 ]; then
     kill "${pids[@]: -2}" 2>/dev/null || true
   }
   for file in events/fan-out-callback*.json; do fan_in "$file"; done
+
+  # Counts the calls a local SageMaker answered: "StartPipelineExecution=2 ...".
+  calls_made() {
+    local log=$1 got="" op; shift
+    for op in "$@"; do got="$got $op=$(grep -c "^call $op " "$log" || true)"; done
+    echo "${got# }"
+  }
+  # The manifests of events/manifests, served as s3://example-manifests/fan-out/<file> by a local S3.
+  serve AWS_ENDPOINT_URL_S3 "$(mktemp)" scripts/local-s3.ts s3://example-manifests/fan-out/=events/manifests
+  export AWS_ENDPOINT_URL_S3=$served
+
+  # startChildPipelines' samples against a local SageMaker: one start per pipeline and item.
+  for file in events/start-child-pipelines*.json; do
+    calls=$(mktemp)
+    serve AWS_ENDPOINT_URL_SAGEMAKER "$calls" scripts/local-sagemaker.ts \
+      child-pipeline-1:ProcessingDate,Region child-pipeline-2:ProcessingDate train-region:Region,Epochs
+    AWS_ENDPOINT_URL_SAGEMAKER=$served invoke startChildPipelines "$file"
+    expected=$(echo "$last_output" | sed -n 's/.*"startedCount":\([0-9]*\).*/StartPipelineExecution=\1/p')
+    got=$(calls_made "$calls" StartPipelineExecution)
+    [ -n "$expected" ] && [ "$expected" != "StartPipelineExecution=0" ] && [ "$got" = "$expected" ] ||
+      { echo "FAILED: startChildPipelines $file made $got for a result of $last_output"; exit 1; }
+    kill "${pids[@]: -1}" 2>/dev/null || true
+  done
+
+  # The fan-in consumer on a CSV manifest: the two rows start two children.
+  calls=$(mktemp)
+  serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts
+  table=$served
+  serve AWS_ENDPOINT_URL_SAGEMAKER "$calls" scripts/local-sagemaker.ts child-pipeline-1:ProcessingDate,Region
+  AWS_ENDPOINT_URL_DYNAMODB=$table AWS_ENDPOINT_URL_SAGEMAKER=$served invoke fanOutCallback events/fan-out-manifest-callback.json
+  echo "$last_output" | grep -q '"batchItemFailures":\[\]' || { echo "FAILED: fanOutCallback on a manifest reported a failure"; exit 1; }
+  got=$(calls_made "$calls" StartPipelineExecution SendPipelineExecutionStepFailure)
+  [ "$got" = "StartPipelineExecution=2 SendPipelineExecutionStepFailure=0" ] ||
+    { echo "FAILED: fanOutCallback on a manifest made the calls $got"; exit 1; }
 fi
