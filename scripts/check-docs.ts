@@ -4,6 +4,7 @@
  * Shell blocks (```bash, ```sh, ```shell) run as written, one at a time, from the repository root with
  * `bash -e -o pipefail`, in a fresh HOME, with no AWS credentials. A block:
  * - containing the comment line `# needs an AWS account` is not run (the reader sees why);
+ * - preceded by `<!-- check-docs: not run: <reason> -->` is not run (the page must say why, in prose);
  * - preceded by `<!-- check-docs: ci-step -->` is not run again: each of its commands must appear
  *   in .ci/run, which runs it (npm ci, npm test);
  * - preceded by `<!-- check-docs: prints /regex/ -->` must succeed and print a match;
@@ -97,9 +98,11 @@ function runShellBlock(block: Block, ciRun: string, run: boolean): string {
     if (missing.length > 0) problem(`${where}: marked ci-step, but .ci/run does not run: ${missing.join('; ')}`);
     return 'run by .ci/run';
   }
+  const notRun = /^not run:\s*(\S.*)$/.exec(block.marker ?? '');
+  if (notRun) return `not run: ${notRun[1]}`;
   const expectation = /^(prints|fails)\s+\/(.*)\/$/.exec(block.marker ?? '');
   if (block.marker !== undefined && !expectation) {
-    problem(`${where}: unknown marker "${block.marker}" (ci-step, prints /re/, fails /re/)`);
+    problem(`${where}: unknown marker "${block.marker}" (ci-step, prints /re/, fails /re/, not run: <reason>)`);
     return 'bad marker';
   }
   if (!run) return 'not run (--no-run)';
