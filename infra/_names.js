@@ -51,8 +51,8 @@ function resourceName(stage, suffix, limit) {
   return `${SERVICE}-${keep > 0 ? `${stage.slice(0, keep)}-` : ''}${stageHash(stage)}${tail}`;
 }
 
-/** Lambda function names of the functions in serverless.yml. */
-const FUNCTIONS = [
+/** The LambdaStep targets (serverless.yml: descriptions starting with 'LambdaStep:'). */
+const LAMBDA_STEP_FUNCTIONS = [
   'concat',
   'joinStrings',
   'versionedName',
@@ -60,6 +60,11 @@ const FUNCTIONS = [
   'createPartitions',
   'repairTable',
   'startChildPipelines',
+];
+
+/** Lambda function names of the functions in serverless.yml. */
+const FUNCTIONS = [
+  ...LAMBDA_STEP_FUNCTIONS,
   'fanOutCallback',
   'onChildExecutionStatus',
   'sweepFanOuts',
@@ -103,6 +108,7 @@ module.exports = {
   LIMITS,
   MAX_STAGE_LENGTH,
   FUNCTIONS,
+  LAMBDA_STEP_FUNCTIONS,
   resourceName,
   functionName,
   pipelineStatusRuleName,

@@ -4,16 +4,7 @@
 // ARNs a LambdaStep's `Lambda(function_arn=...)` takes, and the queues' URLs.
 'use strict';
 
-/** The LambdaStep targets (serverless.yml: descriptions starting with 'LambdaStep:'). */
-const LAMBDA_STEP_FUNCTIONS = [
-  'concat',
-  'joinStrings',
-  'versionedName',
-  'exampleOutputs',
-  'createPartitions',
-  'repairTable',
-  'startChildPipelines',
-];
+const { LAMBDA_STEP_FUNCTIONS } = require('./_names');
 
 const capitalized = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
 
