@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 // 500 KB until typed partition keys, table kinds, the input hazard walk and the metric catalog took
-// onPipelineExecutionStatus from 487 to 501 KB (docs/design.md, "Bundle sizes").
-const BUDGET_BYTES = 520 * 1000;
+// onPipelineExecutionStatus from 487 to 501 KB, then 520 KB until the S3 client that reads fan-out
+// manifests took fanOutCallback from 347 to 525 KB (docs/design.md, "Bundle sizes").
+const BUDGET_BYTES = 540 * 1000;
 const LOAD_RUNS = 11;
 const root = join(__dirname, '..');
 const packageDir = join(root, '.serverless');
