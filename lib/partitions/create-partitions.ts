@@ -8,7 +8,7 @@ import type { GlueClient, Partition, PartitionInput } from '@aws-sdk/client-glue
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError, PartialFailureError } from '../core/errors';
 import { Metric } from '../core/metric-names';
-import type { DiscoveryResult, FoundPartition, ListingStrategy, SkippedPath } from './discovery';
+import type { DiscoveryResult, FoundPartition, ListingStrategy } from './discovery';
 import {
   batchCreatePartitions,
   batchDeletePartitions,
@@ -18,14 +18,13 @@ import {
   leadingKeysExpression,
   type EntryError,
 } from './glue-catalog';
-import { partitionTypeError } from './hive-types';
 import { parsePartitionPath, valuesKey } from './partition-paths';
 import { missingPartitions, partitionName, planPartitions, type PartitionPlan } from './plan';
 import { discoverPartitions, prefixHoldsData } from './s3-listing';
 import { formatS3Uri, tryParseS3Uri } from './s3-uri';
 import { buildSummary, clip, MAX_SUMMARY_LENGTH } from './summary';
 import { PROJECTION_NOTE } from './table-kind';
-import { resolveTableScope, type TableScope } from './table-scope';
+import { resolveTableScope, splitByKeyTypes, type TableScope } from './table-scope';
 import type { CreatePartitionsRequest, CreatePartitionsResult } from './types';
 
 export interface CreatePartitionsDeps {
@@ -128,13 +127,7 @@ export async function createPartitions(deps: CreatePartitionsDeps, request: Crea
     stop: Number.isFinite(atStart) ? stopListing : undefined,
   });
 
-  // Values their key's declared type rejects would fail every Athena query touching the partition.
-  const typeSkipped: SkippedPath[] = [];
-  const typed = discovery.partitions.filter((p) => {
-    const error = partitionTypeError(scope.partitionKeys, p.values);
-    if (error !== undefined) typeSkipped.push({ path: p.prefix.slice(scope.location.prefix.length), reason: error });
-    return error === undefined;
-  });
+  const { typed, typeSkipped } = splitByKeyTypes(scope, discovery.partitions);
   const skipped = [...typeSkipped, ...discovery.skipped];
 
   const outOfTime = () => remaining() < margin;

@@ -11,14 +11,13 @@ import { addPartitionStatements, msckStatement, parseMsckResult, quoteIdentifier
 import { readQueryRows, startQuery, waitForQuery, type PollOptions } from './athena-query';
 import { DEFAULT_STOP_MARGIN_MS } from './create-partitions';
 import { batchGetPartitions, getTable } from './glue-catalog';
-import { partitionTypeError } from './hive-types';
 import { valuesKey } from './partition-paths';
 import { partitionName } from './plan';
 import { discoverPartitions } from './s3-listing';
 import { formatS3Uri } from './s3-uri';
 import { buildSummary, clip, MAX_SUMMARY_LENGTH } from './summary';
 import { hasPartitionProjection, PROJECTION_NOTE } from './table-kind';
-import { assertRegistrable, resolveTableScope, type TableScope } from './table-scope';
+import { assertRegistrable, resolveTableScope, splitByKeyTypes, type TableScope } from './table-scope';
 import type { RepairTableRequest, RepairTableResult } from './types';
 
 export interface RepairTableDeps {
@@ -133,15 +132,8 @@ async function addPartitions(
     partitionKeys: keyNames,
     stop: Number.isFinite(atStart) ? () => remaining() - margin < (atStart - margin) / 2 : undefined,
   });
-  // Values their key's declared type rejects would fail every Athena query touching the partition.
-  const typeSkipped: { path: string; reason: string }[] = [];
-  const partitions = discovery.partitions
-    .filter((p) => {
-      const error = partitionTypeError(scope.partitionKeys, p.values);
-      if (error !== undefined) typeSkipped.push({ path: p.prefix.slice(scope.location.prefix.length), reason: error });
-      return error === undefined;
-    })
-    .map((p) => ({ values: p.values, location: formatS3Uri({ ...scope.location, prefix: p.prefix }) }));
+  const { typed, typeSkipped } = splitByKeyTypes(scope, discovery.partitions);
+  const partitions = typed.map((p) => ({ values: p.values, location: formatS3Uri({ ...scope.location, prefix: p.prefix }) }));
   // Partitions already in the catalog get no statement: a re-run after a stop adds only the rest.
   const registered = outOfTime() ? undefined : await batchGetPartitions(deps.glue, request.database, request.table, partitions.map((p) => p.values));
   const missing = registered === undefined ? partitions : partitions.filter((p) => !registered.has(valuesKey(p.values)));

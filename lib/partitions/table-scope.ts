@@ -1,8 +1,9 @@
 /** A table's partition keys and Location, and the scan prefix a request asks for, validated. */
 import type { GlueClient, Table } from '@aws-sdk/client-glue';
 import { InvalidInputError } from '../core/errors';
-import { fixedScanValues } from './discovery';
+import { fixedScanValues, type FoundPartition, type SkippedPath } from './discovery';
 import { getTable } from './glue-catalog';
+import { partitionTypeError } from './hive-types';
 import { formatS3Uri, isAtOrUnder, parseS3Uri, type S3Location } from './s3-uri';
 import { hasPartitionProjection, selfManagedFormat, selfManagedRefusal } from './table-kind';
 
@@ -49,4 +50,19 @@ export async function resolveTableScope(glue: GlueClient, database: string, tabl
   const fixed = fixedScanValues(scan.prefix, location.prefix, partitionKeys.map((k) => k.name));
   if (!fixed.ok) throw new InvalidInputError(`s3Uri: folder "${fixed.component.slice(0, 100)}" does not fit the partition keys: ${fixed.reason}`, ['s3Uri']);
   return { table, partitionKeys, location, scan: { ...scan, scheme: location.scheme }, fixedValues: fixed.values, projection: hasPartitionProjection(table) };
+}
+
+/**
+ * Splits found partitions into those whose values their keys' declared types accept and those they
+ * reject (which would fail every Athena query touching the partition), the latter as skipped paths.
+ */
+export function splitByKeyTypes(scope: TableScope, partitions: readonly FoundPartition[]): { typed: FoundPartition[]; typeSkipped: SkippedPath[] } {
+  const typed: FoundPartition[] = [];
+  const typeSkipped: SkippedPath[] = [];
+  for (const p of partitions) {
+    const error = partitionTypeError(scope.partitionKeys, p.values);
+    if (error === undefined) typed.push(p);
+    else typeSkipped.push({ path: p.prefix.slice(scope.location.prefix.length), reason: error });
+  }
+  return { typed, typeSkipped };
 }
