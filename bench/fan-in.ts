@@ -63,8 +63,8 @@ async function main() {
   const { sageMakerClientConfig } = await import('../lib/core/aws-clients');
   const { handleFanInMessage, onChildExecutionEnd } = await import('../lib/fan-out/fan-in');
   const { FanInStore } = await import('../lib/fan-out/fan-in-store');
-  const { FakeSageMaker } = await import('../test/fakes/fake-sagemaker');
-  const { fakeSageMakerRequestHandler } = await import('../test/fakes/fake-sagemaker-http');
+  const { FakeSageMaker } = await import('../doubles/fake-sagemaker');
+  const { fakeSageMakerRequestHandler } = await import('../doubles/fake-sagemaker-http');
   const local = await localTable('bench');
   const dynamoClient = new DynamoDBClient({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   const dynamo = { client: dynamoClient, doc: DynamoDBDocumentClient.from(dynamoClient) };

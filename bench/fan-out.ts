@@ -11,8 +11,8 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { clientOptions, sageMakerClientConfig, SAGEMAKER_RETRY_BASE_MS, SAGEMAKER_RETRY_CAP_MS } from '../lib/core/aws-clients';
 import { planChildStarts } from '../lib/fan-out/plan';
 import { startChildExecutions } from '../lib/fan-out/start-children';
-import { FakeSageMaker } from '../test/fakes/fake-sagemaker';
-import { fakeSageMakerRequestHandler } from '../test/fakes/fake-sagemaker-http';
+import { FakeSageMaker } from '../doubles/fake-sagemaker';
+import { fakeSageMakerRequestHandler } from '../doubles/fake-sagemaker-http';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -17,9 +17,9 @@ import { DiscoveryCollector } from '../lib/partitions/discovery';
 import { getPartitions, getTable } from '../lib/partitions/glue-catalog';
 import { valuesKey } from '../lib/partitions/partition-paths';
 import { discoverPartitions, scanKeys } from '../lib/partitions/s3-listing';
-import { FakeGlue } from '../test/fakes/fake-glue';
-import { FakeS3, type SortedKeys } from '../test/fakes/fake-s3';
-import { tableDefinition } from '../test/fakes/partitioned-table';
+import { FakeGlue } from '../doubles/fake-glue';
+import { FakeS3, type SortedKeys } from '../doubles/fake-s3';
+import { tableDefinition } from '../doubles/partitioned-table';
 
 // The SDK's Node-version notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -278,7 +278,7 @@ function checkLinks(files: string[]): void {
 /** Every `docs/<page>.md` the code, the scripts and the configuration name must exist. */
 function checkPointers(): void {
   const sources = ['serverless.yml', 'package.json'];
-  for (const dir of ['config', 'handlers', 'lib', 'infra', 'scripts', 'bench', '.ci']) {
+  for (const dir of ['config', 'handlers', 'lib', 'infra', 'scripts', 'bench', 'doubles', '.ci']) {
     const walk = (d: string): void => {
       if (!existsSync(join(ROOT, d))) return;
       for (const entry of readdirSync(join(ROOT, d), { withFileTypes: true })) {

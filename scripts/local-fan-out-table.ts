@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
-import { startDynalite } from '../test/fakes/dynalite';
-import { recordSampleFanOut } from '../test/fakes/sample-fan-out';
+import { startDynalite } from '../doubles/dynalite';
+import { recordSampleFanOut } from '../doubles/sample-fan-out';
 
 // The deployed table's name, as serverless.yml gives it to the functions (FAN_OUT_TABLE).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

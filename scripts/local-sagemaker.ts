@@ -5,8 +5,8 @@
  * prints AWS_ENDPOINT_URL_SAGEMAKER=http://127.0.0.1:<port>, then one line per call it answers
  * (`call <Operation> <input JSON>`). It serves until stopped (Ctrl-C, or a signal).
  */
-import { FakeSageMaker } from '../test/fakes/fake-sagemaker';
-import { serveFakeSageMaker } from '../test/fakes/fake-sagemaker-http';
+import { FakeSageMaker } from '../doubles/fake-sagemaker';
+import { serveFakeSageMaker } from '../doubles/fake-sagemaker-http';
 
 async function main() {
   const fake = new FakeSageMaker();

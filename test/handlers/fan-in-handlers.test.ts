@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import manifestEvent from '../../events/fan-out-manifest-callback.json';
 import { logger } from '../../lib/core/powertools';
-import { FakeS3Objects } from '../fakes/fake-s3-objects';
-import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
+import { FakeS3Objects } from '../../doubles/fake-s3-objects';
+import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../doubles/fake-sagemaker';
 import { sqsEventOf, START_FORMS, STOPPING_FORMS, type CallbackStep } from '../helpers/callback-messages';
 import { sampleEvent, sampleEventFiles } from '../helpers/events';
 

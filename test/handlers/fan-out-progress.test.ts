@@ -2,8 +2,8 @@ import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../lib/core/errors';
 import sampleEvent from '../../events/fan-out-progress.json';
-import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
-import { recordSampleFanOut, SAMPLE_FAILURE_REASON } from '../fakes/sample-fan-out';
+import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { recordSampleFanOut, SAMPLE_FAILURE_REASON } from '../../doubles/sample-fan-out';
 import { FanInStore } from '../../lib/fan-out/fan-in-store';
 
 const TABLE = 'fan-out-progress-handler';

@@ -9,7 +9,7 @@ import sweepEvent from '../../events/sweep-fan-outs.json';
 import { sageMakerClient } from '../../lib/core/aws-clients';
 import { Metric } from '../../lib/core/metric-names';
 import { FanInStore } from '../../lib/fan-out/fan-in-store';
-import { startDynalite, type LocalDynamo } from '../fakes/dynalite';
+import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
 import { captureMetrics, notInCatalog, type PublishedMetric } from '../helpers/emf';
 import { FakeRegistrars } from '../post-processing/fakes/registrars-fake';
 import { FakeSageMaker } from '../post-processing/fakes/sagemaker-fake';

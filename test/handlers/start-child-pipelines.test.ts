@@ -7,8 +7,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeS3Objects } from '../fakes/fake-s3-objects';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../fakes/fake-sagemaker';
+import { FakeS3Objects } from '../../doubles/fake-s3-objects';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../doubles/fake-sagemaker';
 
 const context = { getRemainingTimeInMillis: () => 300_000, awsRequestId: 'req-1', functionName: 'startChildPipelines' } as unknown as Context;
 

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { NotFoundError, PartialFailureError, InvalidInputError } from '../../lib/core/errors';
 import { createPartitions } from '../../lib/partitions/create-partitions';
 import { discoverPartitions } from '../../lib/partitions/s3-listing';
-import { awsError } from '../fakes/aws-error';
-import { BUCKET, DATABASE, TABLE, partitionedTable } from '../fakes/partitioned-table';
+import { awsError } from '../../doubles/aws-error';
+import { BUCKET, DATABASE, TABLE, partitionedTable } from '../../doubles/partitioned-table';
 
 const PREFIX = 'warehouse/orders/';
 const files = (partition: string, n: number, extra: string[] = []) => [

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { discoverPartitions } from '../../lib/partitions/s3-listing';
 import { compareUtf8 } from '../../lib/partitions/utf8-order';
-import { FakeS3 } from '../fakes/fake-s3';
+import { FakeS3 } from '../../doubles/fake-s3';
 
 const PREFIX = 't/';
 const KEYS = ['a', 'b'];

@@ -4,8 +4,8 @@ import { DeadlineError, InvalidInputError, PartialFailureError } from '../../lib
 import { QueryFailedError } from '../../lib/partitions/athena-query';
 import { DEFAULT_STOP_MARGIN_MS } from '../../lib/partitions/create-partitions';
 import { repairTable } from '../../lib/partitions/repair-table';
-import { FakeAthena } from '../fakes/fake-athena';
-import { BUCKET, DATABASE, TABLE, partitionedTable } from '../fakes/partitioned-table';
+import { FakeAthena } from '../../doubles/fake-athena';
+import { BUCKET, DATABASE, TABLE, partitionedTable } from '../../doubles/partitioned-table';
 
 const PREFIX = 'warehouse/orders/';
 

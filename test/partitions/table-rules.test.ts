@@ -5,8 +5,8 @@ import { InvalidInputError } from '../../lib/core/errors';
 import { createPartitions } from '../../lib/partitions/create-partitions';
 import { repairTable } from '../../lib/partitions/repair-table';
 import { selfManagedFormat } from '../../lib/partitions/table-kind';
-import { FakeAthena } from '../fakes/fake-athena';
-import { BUCKET, DATABASE, TABLE, partitionedTable, tableDefinition } from '../fakes/partitioned-table';
+import { FakeAthena } from '../../doubles/fake-athena';
+import { BUCKET, DATABASE, TABLE, partitionedTable, tableDefinition } from '../../doubles/partitioned-table';
 
 const PREFIX = 'warehouse/orders/';
 const LOCATION = `s3://${BUCKET}/${PREFIX}`;

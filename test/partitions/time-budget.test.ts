@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InvalidInputError } from '../../lib/core/errors';
 import { createPartitions } from '../../lib/partitions/create-partitions';
-import { BUCKET, DATABASE, TABLE, partitionedTable } from '../fakes/partitioned-table';
+import { BUCKET, DATABASE, TABLE, partitionedTable } from '../../doubles/partitioned-table';
 
 const PREFIX = 'warehouse/orders/';
 const request = (extra: object = {}) => ({ database: DATABASE, table: TABLE, ...extra });

@@ -1,7 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DeadlineError, InvalidInputError } from '../../lib/core/errors';
 import { partitionRegistrars } from '../../lib/post-processing/registrars';
-import { BUCKET, DATABASE, TABLE, partitionedTable, tableDefinition } from '../fakes/partitioned-table';
+import { BUCKET, DATABASE, TABLE, partitionedTable, tableDefinition } from '../../doubles/partitioned-table';
 
 const PREFIX = 'warehouse/orders/';
 

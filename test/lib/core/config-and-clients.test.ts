@@ -8,8 +8,8 @@ import { clientOptions, fullJitterBackoff, glueClient, sageMakerClient, sageMake
 import { readEnv, requiredVar } from '../../../lib/core/config';
 import { ConfigurationError } from '../../../lib/core/errors';
 import { findExecutionArn, isPipelineExecutionArn } from '../../../lib/core/middleware';
-import { FakeSageMaker } from '../../fakes/fake-sagemaker';
-import { fakeSageMakerRequestHandler } from '../../fakes/fake-sagemaker-http';
+import { FakeSageMaker } from '../../../doubles/fake-sagemaker';
+import { fakeSageMakerRequestHandler } from '../../../doubles/fake-sagemaker-http';
 
 describe('readEnv', () => {
   const schema = z.object({ TABLE_NAME: requiredVar(), MODE: z._default(z.enum(['a', 'b']), 'a') });

@@ -2,8 +2,8 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fanInOutputs, handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { FanInStore, MAX_FAILED_LISTED } from '../../../lib/fan-out/fan-in-store';
-import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/scale';
 const TABLE = 'fan-out-scale';

@@ -1,8 +1,8 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
 import { CLAIM_LEASE_MS, FanInStore } from '../../../lib/fan-out/fan-in-store';
-import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
-import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
+import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/parent0001';
 const TABLE = 'fan-out-test';

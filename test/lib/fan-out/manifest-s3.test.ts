@@ -1,8 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readManifestObject, parseManifestUri } from '../../../lib/fan-out/manifest-s3';
-import { awsError } from '../../fakes/aws-error';
-import { FakeS3Objects } from '../../fakes/fake-s3-objects';
+import { awsError } from '../../../doubles/aws-error';
+import { FakeS3Objects } from '../../../doubles/fake-s3-objects';
 
 describe('readManifestObject', () => {
   const s3 = new S3Client({ region: 'us-east-1' });

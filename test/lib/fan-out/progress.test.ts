@@ -6,8 +6,8 @@ import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../.
 import { FanInStore, type FanInHeader } from '../../../lib/fan-out/fan-in-store';
 import { fanOutProgress, MAX_LISTED_CHILDREN } from '../../../lib/fan-out/progress';
 import { sweepFanOuts } from '../../../lib/fan-out/sweep';
-import { startDynalite, type LocalDynamo } from '../../fakes/dynalite';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/progress';
 const MINUTE = 60_000;

@@ -3,7 +3,7 @@ import { NotFoundError, PartialFailureError } from '../../../lib/core/errors';
 import { planChildStarts } from '../../../lib/fan-out/plan';
 import { startChildExecutions } from '../../../lib/fan-out/start-children';
 import { startChildPipelines } from '../../../lib/fan-out/start-child-pipelines';
-import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../fakes/fake-sagemaker';
+import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
 
 const PARENT = 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/abc123';
 const items = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);

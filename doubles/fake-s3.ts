@@ -5,7 +5,7 @@
  */
 import { ListObjectsV2Command, type ListObjectsV2CommandInput, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { compareUtf8 } from '../../lib/partitions/utf8-order';
+import { compareUtf8 } from '../lib/partitions/utf8-order';
 import { awsError, CallLog } from './aws-error';
 
 /**

@@ -1,5 +1,5 @@
 /** The fan-out in progress that `scripts/local-fan-out-table.ts --sample` records, and the tests read. */
-import type { FanInStore } from '../../lib/fan-out/fan-in-store';
+import type { FanInStore } from '../lib/fan-out/fan-in-store';
 
 export const SAMPLE_FAILURE_REASON = 'ClientError: Failed to invoke sagemaker:CreateProcessingJob. Error Details: The role is not authorized.';
 

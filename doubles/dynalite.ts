@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: { createTableMs: number }) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const fanOutInfra = require('../../infra/fan-out.js') as (ctx: { stage: string }) => {
+const fanOutInfra = require('../infra/fan-out.js') as (ctx: { stage: string }) => {
   resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
 };
 
