@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { ChildStart } from './plan';
+import { CLAIM_LEASE_MS } from './timing';
 
 export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
 export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
@@ -109,13 +110,6 @@ const BATCH_WRITE_MAX = 25;
 const HEADER = 'HEADER';
 const childKey = (id: number) => `CHILD#${String(id).padStart(4, '0')}`;
 const lookupKey = (childArn: string) => `CHILD#${childArn}`;
-/**
- * A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. Longer
- * than the functions that claim can run (fanOutCallback, onChildExecutionStatus and sweepFanOuts time out at 120 s),
- * so a live claim is never taken; short enough that Lambda's asynchronous retries of the event that
- * found the claim (about 1 and 3 minutes later) can take it over.
- */
-export const CLAIM_LEASE_MS = 150_000;
 
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';

@@ -1,6 +1,7 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
-import { CLAIM_LEASE_MS, FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { FanInStore } from '../../../lib/fan-out/fan-in-store';
+import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
 

@@ -1,0 +1,18 @@
+/**
+ * The fan-in's timing facts, once: the template (infra) and the functions read them from here, and
+ * infra asserts the rules that tie them to the functions' timeouts when the stack is packaged.
+ */
+
+/**
+ * A claim (COMPLETING, STOPPING) older than this is taken as abandoned by a crashed invocation. It must
+ * outlast every function that claims (fanOutCallback, onChildExecutionStatus, sweepFanOuts), so a live
+ * claim is never taken, and stay short enough that Lambda's asynchronous retries of the event that
+ * found the claim (about 1 and 3 minutes later) can take it over.
+ */
+export const CLAIM_LEASE_MS = 150_000;
+
+/**
+ * Deliveries of one fan-in queue message before SQS moves it to the dead-letter queue (the queue's
+ * RedrivePolicy.maxReceiveCount). fanOutCallback fails the parent's step on the last of them.
+ */
+export const FAN_OUT_QUEUE_MAX_RECEIVE_COUNT = 5;
