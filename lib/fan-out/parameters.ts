@@ -1,12 +1,12 @@
 /** Turns an item into StartPipelineExecution parameters, checked against the API's limits. */
 import { InvalidInputError } from '../core/errors';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
 import type { FanOutItem } from './request';
 
+export { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
+
 export const MAX_PARAMETERS = 200;
-export const MAX_PARAMETER_NAME_LENGTH = 256;
 export const MAX_PARAMETER_VALUE_LENGTH = 1024;
-/** StartPipelineExecution's parameter name pattern (at least one character). */
-export const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
 
 export interface PipelineParameter {
   Name: string;

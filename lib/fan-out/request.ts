@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { boolean, integer, json, list, nonEmptyText } from '../lambda-step/inputs';
-import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameters';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
 
 /** Most children (pipelines x items) the LambdaStep form starts: what one invocation can start within its 600 s. */
 export const MAX_CHILDREN = 1000;
