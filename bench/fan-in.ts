@@ -17,8 +17,8 @@ import { SageMakerClient, type StartPipelineExecutionCommandInput } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { FanInDeps } from '../lib/fan-out/fan-in';
-import type { EndStatus } from '../lib/fan-out/fan-in-store';
+import type { FanInDeps } from '../lib/fan-out/fan-in-deps';
+import type { EndStatus } from '../lib/fan-out/fan-in-state';
 
 // Before the functions' modules load (below, dynamically): their logger and metrics read these once.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

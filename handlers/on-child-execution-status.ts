@@ -7,7 +7,8 @@ import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
 import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
-import { FanInStore, isEndStatus } from '../lib/fan-out/fan-in-store';
+import { isEndStatus } from '../lib/fan-out/fan-in-state';
+import { FanInStore } from '../lib/fan-out/fan-in-store';
 
 const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar() }));
 

@@ -28,7 +28,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { fanInOutputs } from '../lib/fan-out/fan-in';
+import { fanInOutputs } from '../lib/fan-out/callback-outputs';
 
 const ROOT = resolve(__dirname, '..');
 const README_MAX_BYTES = 15 * 1024;

@@ -19,54 +19,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { endCounter, type ChildLookup, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
 import type { ChildStart } from './plan';
-import { CLAIM_LEASE_MS } from './timing';
-
-export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
-export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
-export type EndStatus = 'Succeeded' | 'Failed' | 'Stopped';
-
-const END_STATUSES: ReadonlySet<string> = new Set<EndStatus>(['Succeeded', 'Failed', 'Stopped']);
-/** A pipeline execution status that ends the execution (what a child's end is recorded as). */
-export const isEndStatus = (status: string | undefined): status is EndStatus => status !== undefined && END_STATUSES.has(status);
-
-export interface FanInHeader {
-  parentExecutionArn: string;
-  callbackToken: string;
-  state: FanInState;
-  total: number;
-  endedCount: number;
-  succeeded: number;
-  failed: number;
-  stopped: number;
-  /** Children not started yet (a hint: it may lag, never lead). */
-  pendingCount: number;
-  failOnChildFailure: boolean;
-  maxConcurrency: number;
-  /** `<id, 4 digits>|<display name>` of the first MAX_FAILED_LISTED children that failed or stopped (the child items hold them all). */
-  failedChildren: string[];
-  /** Its pending children are in the `pending` index (fan-outs recorded before it existed are not). */
-  pendingIndexed?: boolean;
-  /** Every child is recorded: a redelivered start message records none again. */
-  childrenRecorded?: boolean;
-  /** When the fan-out was recorded (ISO time). */
-  createdAt?: string;
-  /** When a child's end was last counted (ISO time; absent until the first, and on older records). */
-  lastEndedAt?: string;
-}
-
-/** A child as the table holds it: its planned start, and what became of it. */
-export interface ChildRecord extends ChildStart {
-  status: ChildStatus;
-  executionArn?: string;
-  /** When it moved to STARTED (ISO time; absent on records written before it was kept). */
-  startedAt?: string;
-  /** Why it failed, when known (SageMaker's FailureReason, or the start's refusal). */
-  failureReason?: string;
-}
-
-/** Failed children named in the header (and so in the callback): the item stays far below DynamoDB's 400 KB at 10,000 children. */
-export const MAX_FAILED_LISTED = 100;
 
 /** Longest failure reason kept on a child item. */
 export const MAX_FAILURE_REASON_STORED = 1024;
@@ -76,16 +30,6 @@ export interface FanOutSnapshot {
   header: FanInHeader;
   children: ChildRecord[];
   reads: { getItems: number; queries: number; capacityUnits: number };
-}
-
-/** Where a started child's end is recorded: its fan-out, its id, and its record (lookups written since the pending index). */
-export interface ChildLookup {
-  parentExecutionArn: string;
-  childId: number;
-  displayName: string;
-  record?: ChildRecord;
-  /** The fan-out's number of children: where among them a hand-off looks for pending ones. */
-  fanOutSize?: number;
 }
 
 /** The planned start of a child, without what the table adds (a record read back carries status and more). */
@@ -139,7 +83,6 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     failOnChildFailure: item.failOnChildFailure !== false,
     maxConcurrency: num('maxConcurrency') || 10,
     failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
-    ...(item.pendingIndexed === true ? { pendingIndexed: true } : {}),
     ...(item.childrenRecorded === true ? { childrenRecorded: true } : {}),
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
@@ -151,12 +94,13 @@ export class FanInStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly now: () => number = Date.now,
+    /** The clock of the times the table holds (createdAt, claimedAt...). */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
   async create(
-    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'pendingIndexed' | 'childrenRecorded'>,
+    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded'>,
   ): Promise<boolean> {
     const put = () =>
       this.doc.send(
@@ -171,7 +115,6 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
-            pendingIndexed: true,
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -342,12 +285,9 @@ export class FanInStore {
   }
 
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
-  async markStarted(parent: string, child: ChildStart, executionArn: string, options: { withRecord?: boolean; fanOutSize?: number } = {}): Promise<boolean> {
+  async markStarted(parent: string, child: ChildStart, executionArn: string, options: { fanOutSize?: number } = {}): Promise<boolean> {
     const startedAt = new Date(this.now()).toISOString();
-    const lookup = this.lookupItem(parent, child, executionArn, startedAt, options.fanOutSize);
-    // A fan-out recorded before the pending index keeps lookups without the record: its ends take the general path.
-    const { record: _record, ...withoutRecord } = lookup;
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: options.withRecord === false ? withoutRecord : lookup }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt, options.fanOutSize) }));
     if (!(await this.moveToStarted(parent, child.id, executionArn, startedAt))) return false;
     await this.updateHeader(parent, {
       UpdateExpression: 'ADD pendingCount :minus',
@@ -357,8 +297,7 @@ export class FanInStore {
   }
 
   /**
-   * The lookup item of a started child: its fan-out, its id and (since the pending index) its whole
-   * record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
+   * The lookup item of a started child: its fan-out, its id and its whole record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
    */
   private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, fanOutSize?: number) {
     const record: ChildRecord = { ...pickChildStart(child), status: 'STARTED', executionArn, startedAt };
@@ -382,11 +321,12 @@ export class FanInStore {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: lookupKey(childArn), sk: 'LOOKUP' }, ConsistentRead: true }));
     if (!out.Item) return undefined;
     const record = out.Item.record as ChildRecord | undefined;
+    if (typeof record !== 'object' || record === null) throw new Error(`the lookup item of ${childArn} holds no child record`);
     return {
       parentExecutionArn: String(out.Item.parentExecutionArn),
       childId: Number(out.Item.childId),
       displayName: String(out.Item.displayName),
-      ...(record && typeof record === 'object' ? { record } : {}),
+      record,
       ...(typeof out.Item.fanOutSize === 'number' ? { fanOutSize: out.Item.fanOutSize } : {}),
     };
   }
@@ -420,14 +360,13 @@ export class FanInStore {
     failureReason?: string,
     options: { childWritten?: boolean; startedOne?: boolean } = {},
   ): Promise<FanInHeader | undefined> {
-    const counter = status === 'Succeeded' ? 'succeeded' : status === 'Failed' ? 'failed' : 'stopped';
     const values: Record<string, unknown> = {
       ':id': new Set([String(child.id)]),
       ':idText': String(child.id),
       ':one': 1,
       ':now': new Date(this.now()).toISOString(),
     };
-    let update = `ADD endedChildren :id, endedCount :one, ${counter} :one`;
+    let update = `ADD endedChildren :id, endedCount :one, ${endCounter(status)} :one`;
     // A child started with the capacity this end freed: one header write counts both.
     if (options.startedOne) {
       update += ', pendingCount :minus';
@@ -449,29 +388,33 @@ export class FanInStore {
       const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
       await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
     }
-    let header = out?.Attributes ? toHeader(out.Attributes) : undefined;
-    // The first MAX_FAILED_LISTED failures are named in the header too (a second write, for them only).
-    if (header && status !== 'Succeeded' && header.failed + header.stopped <= MAX_FAILED_LISTED) {
-      const named = await this.updateHeader(parent, {
-        UpdateExpression: 'ADD failedChildren :name',
-        ExpressionAttributeValues: { ':name': new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]) },
-        ReturnValues: 'ALL_NEW',
-      });
-      if (named.Attributes) header = toHeader(named.Attributes);
-    }
-    return header;
+    return out?.Attributes ? toHeader(out.Attributes) : undefined;
+  }
+
+  /** Adds `entry` to the failed children the header names; returns the new header. */
+  async nameFailedChild(parent: string, entry: string): Promise<FanInHeader | undefined> {
+    const named = await this.updateHeader(parent, {
+      UpdateExpression: 'ADD failedChildren :name',
+      ExpressionAttributeValues: { ':name': new Set([entry]) },
+      ReturnValues: 'ALL_NEW',
+    });
+    return named.Attributes ? toHeader(named.Attributes) : undefined;
   }
 
   /**
-   * Moves the fan-out from RUNNING (or an abandoned claim of `to`) to `to`; true for exactly one caller.
-   * `allEnded` also requires every child to have ended; `createIfMissing` claims a fan-out not recorded yet.
+   * Moves the fan-out from RUNNING (or a claim of `to` made before `abandonedBefore`, in ms) to `to`; true
+   * for exactly one caller. `allEnded` also requires every child to have ended; `createIfMissing` claims
+   * a fan-out not recorded yet.
    */
-  async claim(parent: string, to: 'COMPLETING' | 'STOPPING', options: { allEnded?: boolean; createIfMissing?: { callbackToken: string } } = {}): Promise<boolean> {
-    const now = this.now();
+  async claim(
+    parent: string,
+    to: 'COMPLETING' | 'STOPPING',
+    options: { abandonedBefore: number; allEnded?: boolean; createIfMissing?: { callbackToken: string } },
+  ): Promise<boolean> {
     let condition = '(#state = :running OR (#state = :to AND claimedAt < :expired))';
     if (options.createIfMissing) condition = `(attribute_not_exists(pk) OR ${condition})`;
     if (options.allEnded) condition += ' AND endedCount >= #total';
-    const values: Record<string, unknown> = { ':running': 'RUNNING', ':to': to, ':now': now, ':expired': now - CLAIM_LEASE_MS };
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':to': to, ':now': this.now(), ':expired': options.abandonedBefore };
     let update = 'SET #state = :to, claimedAt = :now';
     if (options.createIfMissing) {
       update += ', callbackToken = if_not_exists(callbackToken, :token), parentExecutionArn = :parent';

@@ -2,7 +2,8 @@
  * "Where is my fan-out?": a fan-out's state from the state table alone (no SageMaker call), shaped to
  * be read in a terminal (`sls invoke -f fanOutProgress`).
  */
-import type { ChildRecord, ChildStatus, FanInState, FanInStore, FanOutSnapshot } from './fan-in-store';
+import type { ChildRecord, ChildStatus, FanInState } from './fan-in-state';
+import type { FanInStore, FanOutSnapshot } from './fan-in-store';
 
 /** Children listed one by one (failed, pending) at most: the counts hold the rest. */
 export const MAX_LISTED_CHILDREN = 100;

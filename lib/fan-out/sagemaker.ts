@@ -10,6 +10,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { NotFoundError, safeMessage } from '../core/errors';
+import { MAX_FAILURE_REASON } from './callback-outputs';
 import type { ChildStart } from './plan';
 import { createHash } from 'node:crypto';
 
@@ -21,6 +22,9 @@ export interface ChildPipeline {
 
 export const errorName = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+
+/** SageMaker errors no retry can fix: the request was refused (ValidationException) or names what is gone (ResourceNotFound). */
+export const isPermanentError = (error: unknown): boolean => ['ValidationException', 'ResourceNotFound'].includes(errorName(error) ?? '');
 
 function declaredParameters(definition: string | undefined): ReadonlySet<string> | undefined {
   if (!definition) return undefined;
@@ -119,7 +123,7 @@ export async function sendStepFailure(client: SageMakerClient, callbackToken: st
   await client.send(
     new SendPipelineExecutionStepFailureCommand({
       CallbackToken: callbackToken,
-      FailureReason: safeMessage(reason, 256),
+      FailureReason: safeMessage(reason, MAX_FAILURE_REASON),
       ClientRequestToken: clientRequestToken,
     }),
   );

@@ -10,8 +10,10 @@
 import pLimit from 'p-limit';
 import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
-import { finishAbandonedCompletion, recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
-import { isEndStatus } from './fan-in-store';
+import { recordChildEnd, startPendingChildren } from './child-transitions';
+import { finishAbandonedCompletion } from './completion';
+import type { FanInDeps } from './fan-in-deps';
+import { isEndStatus } from './fan-in-state';
 import { describeExecution, errorName } from './sagemaker';
 
 export interface SweepOptions {

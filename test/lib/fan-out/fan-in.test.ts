@@ -1,5 +1,8 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { startPendingChildren } from '../../../lib/fan-out/child-transitions';
+import { claimFanOut } from '../../../lib/fan-out/completion';
+import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
+import type { FanInDeps } from '../../../lib/fan-out/fan-in-deps';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
@@ -299,7 +302,7 @@ describe('fan-in', () => {
     fake.end(a ?? '', 'Succeeded');
     // The invocation that counted the last end claimed the callback and then died before sending it.
     await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Succeeded');
-    expect(await deps.store.claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+    expect(await claimFanOut(deps, parent, 'COMPLETING', { allEnded: true })).toBe(true);
     // Within the lease the claim may still be live: the replayed end event leaves it alone.
     now += CLAIM_LEASE_MS - 1_000;
     await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
