@@ -6,8 +6,7 @@ import { readEnv, requiredVar } from '../lib/core/config';
 import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
-import { parseFanInMessage } from '../lib/fan-out/callback-message';
-import { handleFanInMessage } from '../lib/fan-out/fan-in';
+import { handleFanInDelivery, isLastDelivery } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
 import { readManifestObject } from '../lib/fan-out/manifest-s3';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
@@ -26,7 +25,8 @@ const resumeQueueUrl = queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
 /**
  * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them when
  * its status, `status` or `Status`, is Stopping); its own resume messages start children that waited
- * for quota. A message that fails is reported alone (partial batch response) and retried, then dead-lettered.
+ * for quota. A message that fails is reported alone (partial batch response) and retried, then
+ * dead-lettered: its parent's step is failed on the last delivery.
  */
 export const handler = withPowertools(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const deps = {
@@ -39,16 +39,19 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   };
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
     try {
-      await handleFanInMessage(deps, parseFanInMessage(record.body));
+      await handleFanInDelivery(deps, { body: record.body, ...(Number.isInteger(receiveCount) ? { receiveCount } : {}) });
     } catch (error) {
       // The invocation itself succeeds (exit code 0 under `sls invoke local`, as on Lambda): it
       // reports the message in batchItemFailures, and SQS delivers that one message again.
-      logger.error(
-        `fan-in message ${record.messageId} failed: ${describeError(error)}; ` +
-          'reported in batchItemFailures, so SQS will deliver it again (then move it to the dead-letter queue)',
-        { messageId: record.messageId, error: error as Error },
-      );
+      const next = isLastDelivery(receiveCount)
+        ? 'SQS will move it to the dead-letter queue (its last delivery: the parent step was failed)'
+        : 'SQS will deliver it again (then move it to the dead-letter queue)';
+      logger.error(`fan-in message ${record.messageId} failed: ${describeError(error)}; reported in batchItemFailures, so ${next}`, {
+        messageId: record.messageId,
+        error: error as Error,
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -2,6 +2,7 @@
  * What the fan-in's one callback carries (pure): the outputs of SendPipelineExecutionStepSuccess, or
  * the FailureReason of SendPipelineExecutionStepFailure, for each way a fan-out ends.
  */
+import { describeError } from '../core/errors';
 import { MAX_OUTPUT_VALUE_LENGTH } from '../lambda-step/outputs';
 import { failedChildNames, type FanInHeader } from './fan-in-state';
 
@@ -50,3 +51,9 @@ export const stoppedEarlierCallback: StepCallback = {
 
 /** Arguments no retry can fix: the error's message, which names the field. */
 export const refusalCallback = (error: Error): StepCallback => ({ outcome: 'failure', reason: error.message });
+
+/** The last delivery of the parent's message failed too: what failed, and where the message went (said first, as the reason is cut to 256). */
+export const deadLetterCallback = (error: unknown, deliveries: number): StepCallback => ({
+  outcome: 'failure',
+  reason: `fan-out message dead-lettered after ${deliveries} deliveries: ${describeError(error)}`,
+});

@@ -4,11 +4,16 @@
  * child's end is counted once; the last end sends the callback exactly once. The sweep (sweep.ts) is
  * the third way in.
  */
-import type { FanInMessage } from './callback-message';
+import { describeError, InvalidInputError } from '../core/errors';
+import { logger } from '../core/powertools';
+import { callbackAddress, parseFanInMessage, type CallbackAddress, type FanInMessage } from './callback-message';
+import { deadLetterCallback, refusalCallback, type StepCallback } from './callback-outputs';
 import { childEnded } from './child-transitions';
+import { isFinalCallbackError, sendCallback } from './completion';
 import type { FanInDeps } from './fan-in-deps';
 import type { EndStatus } from './fan-in-state';
 import { beginFanOut, resumeFanOut, stopFanOut } from './fan-out-transitions';
+import { FAN_OUT_QUEUE_MAX_RECEIVE_COUNT } from './timing';
 
 /** Handles one queue message: a start, a Stopping notice, or a resume. */
 export async function handleFanInMessage(deps: FanInDeps, message: FanInMessage): Promise<void> {
@@ -16,6 +21,54 @@ export async function handleFanInMessage(deps: FanInDeps, message: FanInMessage)
   if ('status' in message) return stopFanOut(deps, message.pipelineExecutionArn, message.token);
   return beginFanOut(deps, message.pipelineExecutionArn, message.token, message.arguments);
 }
+
+/** One delivery of a queue message: its body, and how many times SQS has delivered it (ApproximateReceiveCount). */
+export interface FanInDelivery {
+  body: string;
+  receiveCount?: number;
+}
+
+/** The delivery after which SQS moves a failing message to the dead-letter queue. */
+export const isLastDelivery = (receiveCount: number | undefined): boolean =>
+  receiveCount !== undefined && receiveCount >= FAN_OUT_QUEUE_MAX_RECEIVE_COUNT;
+
+/**
+ * Handles one delivery so that a parent whose token is readable is always answered: a malformed
+ * message fails its step at once (naming the field); any other error is thrown for SQS to deliver the
+ * message again, and on the last delivery the step is failed first, saying what failed.
+ */
+export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelivery): Promise<void> {
+  try {
+    let message: FanInMessage;
+    try {
+      message = parseFanInMessage(delivery.body);
+    } catch (error) {
+      const address = callbackAddress(delivery.body);
+      if (!(error instanceof InvalidInputError) || !address) throw error;
+      logger.warn('fan-in message refused', { parent: address.pipelineExecutionArn, error });
+      await tellParent(deps, address, refusalCallback(error));
+      return;
+    }
+    await handleFanInMessage(deps, message);
+  } catch (error) {
+    const address = isLastDelivery(delivery.receiveCount) ? callbackAddress(delivery.body) : undefined;
+    if (address) await tellParent(deps, address, deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT)).catch(logUntold(address));
+    throw error;
+  }
+}
+
+/** Sends `callback`; a token SageMaker no longer takes (the step already ended) needs no answer. */
+async function tellParent(deps: FanInDeps, address: CallbackAddress, callback: StepCallback): Promise<void> {
+  try {
+    await sendCallback(deps, address.pipelineExecutionArn ?? '', address.token, callback);
+  } catch (error) {
+    if (!isFinalCallbackError(error)) throw error;
+    logger.error('callback refused: the parent no longer waits for this token', { parent: address.pipelineExecutionArn, error: describeError(error) });
+  }
+}
+
+const logUntold = (address: CallbackAddress) => (error: unknown) =>
+  logger.error('the failure callback of a dead-lettered message could not be sent', { parent: address.pipelineExecutionArn, error: describeError(error) });
 
 /** A child's terminal status event: counted when the execution is a fan-out child, ignored otherwise. */
 export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: string, status: EndStatus): Promise<'ignored' | 'recorded'> {
