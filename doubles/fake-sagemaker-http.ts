@@ -17,6 +17,7 @@ const routes = (fake: FakeSageMaker): Record<string, Handler> => ({
   ListPipelineExecutions: (i) => fake.listPipelineExecutions(i),
   DescribePipelineExecution: (i) => fake.describePipelineExecution(i),
   StopPipelineExecution: (i) => fake.stopPipelineExecution(i),
+  RetryPipelineExecution: (i) => fake.retryPipelineExecution(i),
   SendPipelineExecutionStepSuccess: (i) => fake.sendStepSuccess(i),
   SendPipelineExecutionStepFailure: (i) => fake.sendStepFailure(i),
 });

@@ -2,12 +2,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbClient, s3Client, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
-import { readEnv, requiredVar } from '../lib/core/config';
+import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { handleFanInDelivery, isLastDelivery } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { resultsWriter } from '../lib/fan-out/results-s3';
 import { readManifestObject } from '../lib/fan-out/manifest-s3';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
 import { integer } from '../lib/lambda-step/inputs';
@@ -15,6 +16,8 @@ import { integer } from '../lib/lambda-step/inputs';
 const config = readEnv(
   z.object({
     FAN_OUT_TABLE: requiredVar(),
+    // The buckets resultsS3Uri may name (deploy.fanOutResultsBuckets; "" when none).
+    FAN_OUT_RESULTS_BUCKETS: commaSeparatedList(),
     FAN_OUT_QUEUE_NAME: requiredVar(),
     FAN_OUT_RESUME_DELAY_SECONDS: z._default(integer({ min: 0, max: 900 }), 60),
   }),
@@ -32,6 +35,8 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    writeResults: resultsWriter(s3Client),
+    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
     readManifest: (uri: string) => readManifestObject(s3Client(), uri),
     scheduleResume: async (parent: string) =>
       sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS),

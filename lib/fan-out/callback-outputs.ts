@@ -4,7 +4,7 @@
  */
 import { describeError } from '../core/errors';
 import { MAX_OUTPUT_VALUE_LENGTH } from '../lambda-step/outputs';
-import { failedChildNames, type FanInHeader } from './fan-in-state';
+import { failedChildNames, hasTolerance, toleranceExceeded, type FanInHeader } from './fan-in-state';
 
 /** SendPipelineExecutionStepFailure's FailureReason limit (sagemaker.ts cuts to it). */
 export const MAX_FAILURE_REASON = 256;
@@ -12,8 +12,11 @@ export const MAX_FAILURE_REASON = 256;
 /** The parent step's end: success with its outputs, or failure with its reason. */
 export type StepCallback = { outcome: 'success'; outputs: Record<string, string> } | { outcome: 'failure'; reason: string };
 
-/** The callback outputs: counts, and the failed children's display names as a JSON string when it fits an output value (1024 characters). */
-export function fanInOutputs(header: FanInHeader): Record<string, string> {
+/**
+ * The callback outputs: counts, the failed children's display names as a JSON string when it fits an
+ * output value (1024 characters), the results object (`""` when not asked) and the retries sent.
+ */
+export function fanInOutputs(header: FanInHeader, resultsS3Uri = ''): Record<string, string> {
   const listed = failedChildNames(header);
   const names = JSON.stringify(listed);
   // The header names the first MAX_FAILED_LISTED failures only; the child items (fanOutProgress) hold them all.
@@ -25,16 +28,36 @@ export function fanInOutputs(header: FanInHeader): Record<string, string> {
     stopped: String(header.stopped),
     failedChildren: fits ? names : '',
     failedChildrenTruncated: String(!fits),
+    resultsS3Uri,
+    retried: String(header.retried ?? 0),
   };
 }
 
-/** Every child ended: failure when some failed or stopped and `failOnChildFailure`, success with the outputs otherwise. */
-export function completionCallback(header: FanInHeader): StepCallback {
+/** The tolerance as the failure reason says it. */
+const toleranceText = (header: FanInHeader): string => {
+  const { toleratedFailureCount: count, toleratedFailurePercentage: percentage } = header.policy ?? {};
+  return [count === undefined ? '' : `${count}`, percentage === undefined ? '' : `${percentage}%`].filter(Boolean).join(' or ');
+};
+
+/**
+ * The fan-out's outcome. With a tolerance: failure as soon as failed + stopped exceed it, success
+ * otherwise. Without: when every child ended, failure if some failed or stopped and
+ * `failOnChildFailure`, success with the outputs otherwise.
+ */
+export function completionCallback(header: FanInHeader, resultsS3Uri = ''): StepCallback {
   const notSucceeded = header.failed + header.stopped;
+  if (hasTolerance(header)) {
+    if (!toleranceExceeded(header)) return { outcome: 'success', outputs: fanInOutputs(header, resultsS3Uri) };
+    const ended = `${header.endedCount} ended`;
+    return {
+      outcome: 'failure',
+      reason: `tolerated failures exceeded: ${notSucceeded} of ${header.total} child executions failed or stopped (tolerated: ${toleranceText(header)}; ${ended}): ${failedChildNames(header).join(', ')}`,
+    };
+  }
   if (notSucceeded > 0 && header.failOnChildFailure) {
     return { outcome: 'failure', reason: `${notSucceeded} of ${header.total} child executions failed or stopped: ${failedChildNames(header).join(', ')}` };
   }
-  return { outcome: 'success', outputs: fanInOutputs(header) };
+  return { outcome: 'success', outputs: fanInOutputs(header, resultsS3Uri) };
 }
 
 /** The parent is stopping: what its children became. */

@@ -6,8 +6,11 @@ import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
 import { completionCallback, type StepCallback } from './callback-outputs';
 import type { FanInDeps } from './fan-in-deps';
-import { abandonedClaimsBefore, type FanInHeader } from './fan-in-state';
-import { isPermanentError, sendStepFailure, sendStepSuccess } from './sagemaker';
+import pLimit from 'p-limit';
+import { abandonedClaimsBefore, toleranceExceeded, type FanInHeader } from './fan-in-state';
+import { resultsObjectUri } from './results';
+import { isPermanentS3WriteError } from './results-s3';
+import { isPermanentError, sendStepFailure, sendStepSuccess, stopChildExecution } from './sagemaker';
 import { callbackRequestToken } from './tokens';
 
 /**
@@ -47,10 +50,19 @@ export async function finishAbandonedCompletion(deps: FanInDeps, parent: string)
 /** Claims the completion and sends the callback; false when another invocation holds the claim. */
 export async function completeFanOut(deps: FanInDeps, header: FanInHeader): Promise<boolean> {
   const parent = header.parentExecutionArn;
-  if (!(await claimFanOut(deps, parent, 'COMPLETING', { allEnded: true }))) return false;
+  // Over the tolerance, the fan-out ends before its children do (the counts only grow, so it stays over).
+  if (!(await claimFanOut(deps, parent, 'COMPLETING', { allEnded: !toleranceExceeded(header) }))) return false;
   try {
     const final = (await deps.store.get(parent)) ?? header;
-    await sendCallback(deps, parent, final.callbackToken, completionCallback(final));
+    if (toleranceExceeded(final)) await endEarly(deps, final);
+    let callback: StepCallback;
+    try {
+      callback = completionCallback(final, await writeResults(deps, final));
+    } catch (error) {
+      if (!isPermanentS3WriteError(error)) throw error;
+      callback = { outcome: 'failure', reason: `resultsS3Uri: ${final.policy?.resultsS3Uri ?? ''} cannot be written (${describeError(error)})` };
+    }
+    await sendCallback(deps, parent, final.callbackToken, callback);
     await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
     logger.info('fan-in completed', { parent, total: final.total, succeeded: final.succeeded, failed: final.failed + final.stopped });
     return true;
@@ -63,4 +75,39 @@ export async function completeFanOut(deps: FanInDeps, header: FanInHeader): Prom
     await deps.store.release(parent, 'COMPLETING', 'RUNNING');
     throw error;
   }
+}
+
+/**
+ * The tolerance is exceeded: no pending child starts any more (each is cancelled), and with
+ * `stopOnFailure` the running ones are stopped; without it they run on and their ends are still counted.
+ */
+async function endEarly(deps: FanInDeps, header: FanInHeader): Promise<void> {
+  const parent = header.parentExecutionArn;
+  let cancelled = 0;
+  for (;;) {
+    const pending = await deps.store.pendingChildren(parent, 100);
+    let moved = 0;
+    for (const child of pending) if (await deps.store.cancel(parent, child.id)) moved += 1;
+    cancelled += moved;
+    if (pending.length === 0 || moved === 0) break;
+  }
+  let stopped = 0;
+  if (header.policy?.stopOnFailure) {
+    const running = (await deps.store.children(parent)).filter((c) => c.status === 'STARTED' && c.executionArn);
+    const limit = pLimit(5);
+    stopped = (await Promise.all(running.map((c) => limit(() => stopChildExecution(deps.sageMaker, c.executionArn ?? ''))))).filter(Boolean).length;
+  }
+  logger.warn('tolerated failures exceeded: fan-out ended early', { parent, failed: header.failed, stopped: header.stopped, cancelled, childrenStopped: stopped });
+}
+
+/** Writes the results object once for the current token (when `resultsS3Uri` was given); its URI, or "" when not asked. */
+async function writeResults(deps: FanInDeps, header: FanInHeader): Promise<string> {
+  const base = header.policy?.resultsS3Uri;
+  if (base === undefined) return '';
+  if (header.resultsObject !== undefined) return header.resultsObject;
+  if (!deps.writeResults) throw new Error('resultsS3Uri given, but this function has no S3 writer');
+  const uri = resultsObjectUri(base, header.parentExecutionArn, header.callbackToken);
+  await deps.writeResults(uri, await deps.store.children(header.parentExecutionArn));
+  await deps.store.setResultsObject(header.parentExecutionArn, uri);
+  return uri;
 }

@@ -41,10 +41,44 @@ export interface FanInHeader {
   createdAt?: string;
   /** When a child's end was last counted (ISO time; absent until the first). */
   lastEndedAt?: string;
+  /** The Distributed Map options the fan-out was started with (absent: not asked). */
+  policy?: FanOutPolicy;
+  /** Children holding a place under `policy.maxRunning` (started or starting, not ended). */
+  running?: number;
+  /** RetryPipelineExecution calls sent for children (childRetries, and the parent's redrive). */
+  retried?: number;
+  /** The results object written for the current callback token (its s3:// URI). */
+  resultsObject?: string;
+  /** The callback token whose redrive (a retried parent) is under way. */
+  redrive?: string;
 }
+
+/** The CallbackStep's Distributed Map options, as the header keeps them. */
+export interface FanOutPolicy {
+  maxRunning?: number;
+  toleratedFailureCount?: number;
+  toleratedFailurePercentage?: number;
+  stopOnFailure?: boolean;
+  childRetries?: number;
+  resultsS3Uri?: string;
+}
+
+/** True when a tolerance is given and failed + stopped children exceed it (Distributed Map: either one exceeded fails). */
+export function toleranceExceeded(header: Pick<FanInHeader, 'failed' | 'stopped' | 'total' | 'policy'>): boolean {
+  const notSucceeded = header.failed + header.stopped;
+  const { toleratedFailureCount: count, toleratedFailurePercentage: percentage } = header.policy ?? {};
+  if (count !== undefined && notSucceeded > count) return true;
+  return percentage !== undefined && header.total > 0 && (notSucceeded * 100) / header.total > percentage;
+}
+
+/** True when the fan-out's outcome is decided by a tolerance (rather than failOnChildFailure). */
+export const hasTolerance = (header: Pick<FanInHeader, 'policy'>): boolean =>
+  header.policy?.toleratedFailureCount !== undefined || header.policy?.toleratedFailurePercentage !== undefined;
 
 /** A child as the table holds it: its planned start, and what became of it. */
 export interface ChildRecord extends ChildStart {
+  /** Executions of it begun: its start, then each RetryPipelineExecution (absent: 1). */
+  attempts?: number;
   status: ChildStatus;
   executionArn?: string;
   /** When it moved to STARTED (ISO time). */
@@ -61,7 +95,16 @@ export interface ChildLookup {
   record: ChildRecord;
   /** The fan-out's number of children: where among them a hand-off looks for pending ones. */
   fanOutSize?: number;
+  /** The fan-out's `maxRunning`: its end hands its place over only once counted. */
+  maxRunning?: number;
+  /** The fan-out's `childRetries`: a failure within them is retried, not counted. */
+  childRetries?: number;
+  /** The fan-out has a tolerance: a failure is counted before the next child starts. */
+  failFast?: boolean;
 }
+
+/** Executions begun of a child (1 until retried). */
+export const attemptsOf = (record: { attempts?: number }): number => record.attempts ?? 1;
 
 /** Failed children named in the header (and so in the callback): the item stays far below DynamoDB's 400 KB at 10,000 children. */
 export const MAX_FAILED_LISTED = 100;
@@ -81,4 +124,4 @@ export const abandonedClaimsBefore = (now: number): number => now - CLAIM_LEASE_
 
 /** Every child ended while the fan-out runs (or its completion claim is held): the callback is due. */
 export const isCallbackDue = (header: FanInHeader): boolean =>
-  (header.state === 'RUNNING' || header.state === 'COMPLETING') && header.endedCount >= header.total;
+  (header.state === 'RUNNING' || header.state === 'COMPLETING') && (header.endedCount >= header.total || toleranceExceeded(header));

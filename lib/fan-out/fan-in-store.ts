@@ -19,7 +19,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { endCounter, type ChildLookup, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
+import { attemptsOf, endCounter, failedChildEntry, type ChildLookup, type FanOutPolicy, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
 import type { ChildStart } from './plan';
 
 /** Longest failure reason kept on a child item. */
@@ -41,7 +41,20 @@ const pickChildStart = (c: ChildStart): ChildStart => ({
   displayName: c.displayName,
   parameters: c.parameters,
   clientRequestToken: c.clientRequestToken,
+  ...(c.item === undefined ? {} : { item: c.item }),
+  ...(c.retryOf === undefined ? {} : { retryOf: c.retryOf }),
+  ...(c.attempts === undefined ? {} : { attempts: c.attempts }),
 });
+
+/** What a started child's lookup item carries of its fan-out, so its end needs no header read. */
+export interface LookupHints {
+  fanOutSize?: number;
+  maxRunning?: number;
+  childRetries?: number;
+  failFast?: boolean;
+}
+
+const isPolicy = (v: unknown): v is FanOutPolicy => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
@@ -86,6 +99,11 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(item.childrenRecorded === true ? { childrenRecorded: true } : {}),
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
+    ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
+    ...(item.running === undefined ? {} : { running: num('running') }),
+    ...(item.retried === undefined ? {} : { retried: num('retried') }),
+    ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
+    ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
   };
 }
 
@@ -100,7 +118,10 @@ export class FanInStore {
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
   async create(
-    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded'>,
+    header: Omit<
+      FanInHeader,
+      'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded' | 'running' | 'retried' | 'resultsObject' | 'redrive'
+    >,
   ): Promise<boolean> {
     const put = () =>
       this.doc.send(
@@ -115,6 +136,8 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
+            // Places under maxRunning are counted only when it is asked for.
+            ...(header.policy?.maxRunning === undefined ? {} : { running: 0 }),
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -285,9 +308,9 @@ export class FanInStore {
   }
 
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
-  async markStarted(parent: string, child: ChildStart, executionArn: string, options: { fanOutSize?: number } = {}): Promise<boolean> {
+  async markStarted(parent: string, child: ChildStart, executionArn: string, options: LookupHints = {}): Promise<boolean> {
     const startedAt = new Date(this.now()).toISOString();
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt, options.fanOutSize) }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt, options) }));
     if (!(await this.moveToStarted(parent, child.id, executionArn, startedAt))) return false;
     await this.updateHeader(parent, {
       UpdateExpression: 'ADD pendingCount :minus',
@@ -299,8 +322,9 @@ export class FanInStore {
   /**
    * The lookup item of a started child: its fan-out, its id and its whole record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
    */
-  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, fanOutSize?: number) {
-    const record: ChildRecord = { ...pickChildStart(child), status: 'STARTED', executionArn, startedAt };
+  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, hints: LookupHints = {}) {
+    const { retryOf: _retried, ...start } = pickChildStart(child);
+    const record: ChildRecord = { ...start, status: 'STARTED', executionArn, startedAt };
     return {
       pk: lookupKey(executionArn),
       sk: 'LOOKUP',
@@ -308,7 +332,7 @@ export class FanInStore {
       childId: child.id,
       displayName: child.displayName,
       record,
-      ...(fanOutSize === undefined ? {} : { fanOutSize }),
+      ...Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)),
     };
   }
 
@@ -328,6 +352,9 @@ export class FanInStore {
       displayName: String(out.Item.displayName),
       record,
       ...(typeof out.Item.fanOutSize === 'number' ? { fanOutSize: out.Item.fanOutSize } : {}),
+      ...(typeof out.Item.maxRunning === 'number' ? { maxRunning: out.Item.maxRunning } : {}),
+      ...(typeof out.Item.childRetries === 'number' ? { childRetries: out.Item.childRetries } : {}),
+      ...(out.Item.failFast === true ? { failFast: true } : {}),
     };
   }
 
@@ -339,12 +366,12 @@ export class FanInStore {
   async writeHandOff(
     parent: string,
     ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
-    started?: { child: ChildStart; executionArn: string; startedAt: string; fanOutSize?: number },
+    started?: { child: ChildStart; executionArn: string; startedAt: string; hints?: LookupHints },
   ): Promise<void> {
     const { record, status, failureReason } = ended;
     const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
     const items: Record<string, unknown>[] = [{ ...record, ...reason, pk: fanOutKey(parent), sk: childKey(record.id), status }];
-    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt, started.fanOutSize));
+    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt, started.hints));
     await this.batchPut(items);
   }
 
@@ -358,7 +385,7 @@ export class FanInStore {
     child: { id: number; displayName: string },
     status: EndStatus,
     failureReason?: string,
-    options: { childWritten?: boolean; startedOne?: boolean } = {},
+    options: { childWritten?: boolean; startedOne?: boolean; releasePlace?: boolean; attempts?: number } = {},
   ): Promise<FanInHeader | undefined> {
     const values: Record<string, unknown> = {
       ':id': new Set([String(child.id)]),
@@ -370,6 +397,11 @@ export class FanInStore {
     // A child started with the capacity this end freed: one header write counts both.
     if (options.startedOne) {
       update += ', pendingCount :minus';
+      values[':minus'] = -1;
+    }
+    // Its place under maxRunning is freed by the same write that counts the end: a duplicate frees none.
+    if (options.releasePlace) {
+      update += ', running :minus';
       values[':minus'] = -1;
     }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
@@ -386,7 +418,7 @@ export class FanInStore {
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
     if (!options.childWritten) {
       const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
-      await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
+      await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, { ...reason, ...(options.attempts === undefined ? {} : { attempts: options.attempts }) });
     }
     return out?.Attributes ? toHeader(out.Attributes) : undefined;
   }
@@ -446,7 +478,11 @@ export class FanInStore {
           ExpressionAttributeValues: { ':token': token, ...values },
         }),
       );
-    await renew('SET callbackToken = :token, #state = :running', '#state = :completed', { ':running': 'RUNNING', ':completed': 'COMPLETED' });
+    // Reopened: the children that failed or stopped are redriven for this token (redriveFailedChildren).
+    await renew('SET callbackToken = :token, #state = :running, redrive = :token REMOVE resultsObject', '#state = :completed', {
+      ':running': 'RUNNING',
+      ':completed': 'COMPLETED',
+    });
     await renew('SET callbackToken = :token', '#state = :running', { ':running': 'RUNNING' });
   }
 
@@ -462,6 +498,132 @@ export class FanInStore {
     );
   }
 
+  /**
+   * Takes up to `count` places under the fan-out's maxRunning, one conditional write each; returns how
+   * many it took (the rest of the children wait).
+   */
+  async takePlaces(parent: string, count: number, maxRunning: number): Promise<number> {
+    let taken = 0;
+    while (taken < count) {
+      const out = await conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: 'ADD running :one',
+          ConditionExpression: 'running < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxRunning },
+        }),
+      );
+      if (!out) break;
+      taken += 1;
+    }
+    return taken;
+  }
+
+  /** Gives back `count` places taken for starts that did not happen. */
+  async givePlacesBack(parent: string, count: number): Promise<void> {
+    if (count <= 0) return;
+    await this.updateHeader(parent, { UpdateExpression: 'ADD running :minus', ExpressionAttributeValues: { ':minus': -count } });
+  }
+
+  /**
+   * Moves a started child's attempt count from `from` to `from + 1` (on its lookup item): true for the
+   * one caller that moved it (a duplicate failure event finds it moved).
+   */
+  async bumpAttempts(childArn: string, from: number): Promise<boolean> {
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lookupKey(childArn), sk: 'LOOKUP' },
+          UpdateExpression: 'SET #r.attempts = :next',
+          ConditionExpression: from === 1 ? 'attribute_not_exists(#r.attempts) OR #r.attempts = :from' : '#r.attempts = :from',
+          ExpressionAttributeNames: { '#r': 'record' },
+          ExpressionAttributeValues: { ':next': from + 1, ':from': from },
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+
+  /** Gives back an attempt bumped for a retry SageMaker did not take (its quota was full). */
+  async unbumpAttempts(childArn: string, to: number): Promise<void> {
+    await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lookupKey(childArn), sk: 'LOOKUP' },
+          UpdateExpression: 'SET #r.attempts = :to',
+          ConditionExpression: '#r.attempts = :from',
+          ExpressionAttributeNames: { '#r': 'record' },
+          ExpressionAttributeValues: { ':to': to, ':from': to + 1 },
+        }),
+      ),
+    );
+  }
+
+  /** Counts `count` RetryPipelineExecution calls sent for the fan-out's children. */
+  async countRetries(parent: string, count = 1): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'ADD retried :n', ExpressionAttributeValues: { ':n': count } });
+  }
+
+  /** Records the results object written for the current token. */
+  async setResultsObject(parent: string, uri: string): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'SET resultsObject = :uri', ExpressionAttributeValues: { ':uri': uri } });
+  }
+
+  /**
+   * Redrive of one failed or stopped child (the parent was retried): its end is taken out of the
+   * counts (once: conditional on its id being among the ended), then the child waits as PENDING to be
+   * retried with `retryToken`. Each step is conditional, so a redelivered message finishes a redrive a
+   * crash cut short and repeats none.
+   */
+  async requeueForRedrive(parent: string, child: ChildRecord, retryToken: string): Promise<boolean> {
+    if (child.status === 'Failed' || child.status === 'Stopped') {
+      await conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: `ADD endedCount :minus, ${endCounter(child.status as EndStatus)} :minus, pendingCount :one DELETE endedChildren :id, failedChildren :entry`,
+          ConditionExpression: 'contains(endedChildren, :idText)',
+          ExpressionAttributeValues: {
+            ':minus': -1,
+            ':one': 1,
+            ':id': new Set([String(child.id)]),
+            ':idText': String(child.id),
+            ':entry': new Set([failedChildEntry(child)]),
+          },
+        }),
+      );
+    }
+    const retry = child.executionArn === undefined ? {} : { retryOf: child.executionArn };
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
+          UpdateExpression: `SET #status = :pending, pendingOf = :pk, clientRequestToken = :token, attempts = :attempts${child.executionArn === undefined ? '' : ', retryOf = :retryOf'} REMOVE failureReason`,
+          ConditionExpression: '#status = :was',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'PENDING',
+            ':pk': fanOutKey(parent),
+            ':token': retryToken,
+            ':attempts': attemptsOf(child) + (child.executionArn === undefined ? 0 : 1),
+            ':was': child.status,
+            ...(child.executionArn === undefined ? {} : { ':retryOf': retry.retryOf }),
+          },
+        }),
+      ),
+    );
+    // CANCELLED (never started: the tolerance was exceeded) only waits again.
+    if (out && child.status === 'CANCELLED') await this.updateHeader(parent, { UpdateExpression: 'ADD pendingCount :one', ExpressionAttributeValues: { ':one': 1 } });
+    return out !== undefined;
+  }
+
+  /** Ends the redrive of `token` (every failed child requeued). */
+  async endRedrive(parent: string, token: string): Promise<void> {
+    await conditional(() =>
+      this.updateHeader(parent, { UpdateExpression: 'REMOVE redrive', ConditionExpression: 'redrive = :token', ExpressionAttributeValues: { ':token': token } }),
+    );
+  }
+
   /** PENDING -> CANCELLED (the parent stopped before the child could start). */
   async cancel(parent: string, id: number): Promise<boolean> {
     return this.moveChild(parent, id, ['PENDING'], 'CANCELLED');
@@ -473,7 +635,7 @@ export class FanInStore {
     id: number,
     from: readonly ChildStatus[],
     to: ChildStatus,
-    extra: { executionArn?: string; startedAt?: string; failureReason?: string } = {},
+    extra: { executionArn?: string; startedAt?: string; failureReason?: string; attempts?: number } = {},
   ): Promise<boolean> {
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const out = await conditional(() =>

@@ -12,7 +12,10 @@ import { claimFanOut, isFinalCallbackError, sendCallback } from './completion';
 import type { FanInDeps } from './fan-in-deps';
 import type { ChildStart } from './plan';
 import { CALLBACK_STEP_LIMIT, planCheckedFanOut } from './plan-fan-out';
+import type { FanInHeader, FanOutPolicy } from './fan-in-state';
 import { DEFAULT_MAX_CONCURRENCY, FanInArguments } from './request';
+import { checkResultsBucket } from './results';
+import { redriveToken } from './tokens';
 import { stopChildExecution } from './sagemaker';
 
 /**
@@ -25,6 +28,7 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
   let input: FanInArguments;
   try {
     input = parseStepInput(FanInArguments, args);
+    if (input.resultsS3Uri !== undefined) checkResultsBucket(input.resultsS3Uri, deps.resultsBuckets ?? []);
     plan = await planCheckedFanOut(deps, input, input.parentExecutionArn ?? parent, CALLBACK_STEP_LIMIT);
   } catch (error) {
     if (!(error instanceof InvalidInputError || error instanceof NotFoundError)) throw error;
@@ -39,6 +43,7 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     pendingCount: plan.length,
     failOnChildFailure: input.failOnChildFailure ?? true,
     maxConcurrency: input.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    ...(policyOf(input) ? { policy: policyOf(input) } : {}),
   });
   let header = await deps.store.get(parent);
   // A Stopping message that came first recorded the fan-out (no children: total 0) and, its callback
@@ -60,12 +65,42 @@ export async function beginFanOut(deps: FanInDeps, parent: string, callbackToken
     logger.info('fan-out no longer running: nothing to start', { parent, state: header?.state });
     return;
   }
+  if (header.redrive === callbackToken) header = (await redriveFailedChildren(deps, header)) ?? header;
   // A redelivered message finds its children recorded: one conditional put each would cost as much as recording them.
   if (!header.childrenRecorded) {
     await deps.store.putChildren(parent, plan, fresh);
     await deps.store.markChildrenRecorded(parent);
   }
   await startPendingChildren(deps, header, { scheduleResume: true });
+}
+
+/** The Distributed Map options of the inputs, as the header keeps them (undefined when none is given). */
+function policyOf(input: FanInArguments): FanOutPolicy | undefined {
+  const policy: FanOutPolicy = {};
+  if (input.maxRunning !== undefined) policy.maxRunning = input.maxRunning;
+  if (input.toleratedFailureCount !== undefined) policy.toleratedFailureCount = input.toleratedFailureCount;
+  if (input.toleratedFailurePercentage !== undefined) policy.toleratedFailurePercentage = input.toleratedFailurePercentage;
+  if (input.stopOnFailure !== undefined) policy.stopOnFailure = input.stopOnFailure;
+  if (input.childRetries !== undefined) policy.childRetries = input.childRetries;
+  if (input.resultsS3Uri !== undefined) policy.resultsS3Uri = input.resultsS3Uri;
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/**
+ * The parent was retried (same execution, new token) after its fan-out completed: each child that
+ * failed or stopped (or was cancelled when the tolerance was exceeded) waits again as PENDING, to be
+ * retried from its failed step (or started anew where SageMaker cannot retry it, with a token of its
+ * own); the succeeded ones are kept. The new totals go to the new token.
+ */
+async function redriveFailedChildren(deps: FanInDeps, header: FanInHeader): Promise<FanInHeader | undefined> {
+  const parent = header.parentExecutionArn;
+  const token = header.callbackToken;
+  const again = (await deps.store.children(parent)).filter((c) => c.status === 'Failed' || c.status === 'Stopped' || c.status === 'CANCELLED');
+  let requeued = 0;
+  for (const child of again) if (await deps.store.requeueForRedrive(parent, child, redriveToken(parent, child.id, token))) requeued += 1;
+  await deps.store.endRedrive(parent, token);
+  logger.info('fan-out redriven for the retried parent', { parent, requeued });
+  return deps.store.get(parent);
 }
 
 /** The resume message: starts children still pending (the quota was full), and reschedules itself while some remain. */

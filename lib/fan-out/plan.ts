@@ -19,6 +19,12 @@ export interface ChildStart {
   displayName: string;
   parameters: PipelineParameter[];
   clientRequestToken: string;
+  /** The item as the input gave it (the results object's `item`). */
+  item?: unknown;
+  /** A retry: RetryPipelineExecution of this execution (with `clientRequestToken`) instead of a new start. */
+  retryOf?: string;
+  /** Executions begun of this child (1 until retried). */
+  attempts?: number;
 }
 
 export interface FanOutRequest {
@@ -80,6 +86,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
         displayName,
         parameters: params,
         clientRequestToken: childRequestToken(runKey, name, itemIndex, displayName, params),
+        item: request.items[itemIndex],
       };
     });
   });

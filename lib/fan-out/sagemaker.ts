@@ -3,6 +3,7 @@ import {
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
   ListPipelineExecutionsCommand,
+  RetryPipelineExecutionCommand,
   SendPipelineExecutionStepFailureCommand,
   SendPipelineExecutionStepSuccessCommand,
   StartPipelineExecutionCommand,
@@ -48,8 +49,35 @@ export async function describeChildPipeline(client: SageMakerClient, pipeline: s
   }
 }
 
-/** StartPipelineExecution with the child's deterministic token: the same token returns the same execution. */
+/**
+ * RetryPipelineExecution: resumes a failed execution from its failed step, same ARN. The token makes a
+ * repeated call a no-op. ConflictException: SageMaker cannot retry it in its status (unverified which
+ * statuses besides Failed it takes); ResourceLimitExceeded: the quota, as for a start.
+ */
+export async function retryExecution(client: SageMakerClient, executionArn: string, clientRequestToken: string): Promise<void> {
+  await client.send(new RetryPipelineExecutionCommand({ PipelineExecutionArn: executionArn, ClientRequestToken: clientRequestToken }));
+}
+
+/** Errors by which SageMaker refuses to retry an execution in its status (a new start with a token of its own follows). */
+export const isRetryRefused = (error: unknown): boolean => ['ConflictException', 'ValidationException'].includes(errorName(error) ?? '');
+
+/**
+ * Starts a child: StartPipelineExecution with its deterministic token (the same token returns the same
+ * execution), or, for a redriven child (`retryOf`), RetryPipelineExecution of its execution, falling
+ * back to a new start with its own token when SageMaker cannot retry that execution.
+ */
 export async function startChildExecution(client: SageMakerClient, child: ChildStart): Promise<string> {
+  if (child.retryOf !== undefined) {
+    try {
+      await retryExecution(client, child.retryOf, child.clientRequestToken);
+      return child.retryOf;
+    } catch (error) {
+      if (!isRetryRefused(error)) throw error;
+      // Refused because an earlier call (this token) already resumed it: that retry is the start.
+      const { status } = await describeExecution(client, child.retryOf);
+      if (status === 'Executing' || status === 'Succeeded') return child.retryOf;
+    }
+  }
   const out = await client.send(
     new StartPipelineExecutionCommand({
       PipelineName: child.pipeline,

@@ -47,6 +47,7 @@ export async function handOffSlot(
   ended: EndedChild,
   endedExecutionArn: string,
   fanOutSize: number | undefined,
+  hints: { childRetries?: number },
   onTaken: (child: ChildStart, executionArn: string) => Promise<void>,
 ): Promise<{ child: ChildStart; executionArn: string } | undefined> {
   // Concurrent ends look from different places among the children (a retried event from the same one).
@@ -67,7 +68,7 @@ export async function handOffSlot(
       break;
     }
     const startedAt = new Date().toISOString();
-    await deps.store.writeHandOff(parent, ended, { child: candidate, executionArn, startedAt, ...(fanOutSize === undefined ? {} : { fanOutSize }) });
+    await deps.store.writeHandOff(parent, ended, { child: candidate, executionArn, startedAt, hints: { fanOutSize, ...hints } });
     endWritten = true;
     if (await deps.store.moveToStarted(parent, candidate.id, executionArn, startedAt)) {
       metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
