@@ -52,7 +52,12 @@ export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelive
     await handleFanInMessage(deps, message);
   } catch (error) {
     const address = isLastDelivery(delivery.receiveCount) ? callbackAddress(delivery.body) : undefined;
-    if (address) await tellParent(deps, address, deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT)).catch(logUntold(address));
+    if (address) {
+      await tellParent(deps, address, deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT)).then(
+        () => logger.warn('last delivery failed: the parent step was failed', { parent: address.pipelineExecutionArn }),
+        logUntold(address),
+      );
+    }
     throw error;
   }
 }
