@@ -51,7 +51,7 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
       // The invocation itself succeeds (exit code 0 under `sls invoke local`, as on Lambda): it
       // reports the message in batchItemFailures, and SQS delivers that one message again.
       const next = isLastDelivery(receiveCount)
-        ? 'SQS will move it to the dead-letter queue (its last delivery: the parent step was failed)'
+        ? 'SQS will move it to the dead-letter queue (its last delivery)'
         : 'SQS will deliver it again (then move it to the dead-letter queue)';
       logger.error(`fan-in message ${record.messageId} failed: ${describeError(error)}; reported in batchItemFailures, so ${next}`, {
         messageId: record.messageId,

@@ -52,23 +52,29 @@ export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelive
     await handleFanInMessage(deps, message);
   } catch (error) {
     const address = isLastDelivery(delivery.receiveCount) ? callbackAddress(delivery.body) : undefined;
-    if (address) await tellParent(deps, address, deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT)).catch(logUntold(address));
+    if (address) {
+      const callback = deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT);
+      const told = await tellParent(deps, address, callback).catch((sendError: unknown) => {
+        logger.error('the failure callback of a dead-lettered message could not be sent', { parent: address.pipelineExecutionArn, error: describeError(sendError) });
+        return false;
+      });
+      if (told) logger.warn('last delivery failed: the parent step was failed', { parent: address.pipelineExecutionArn });
+    }
     throw error;
   }
 }
 
-/** Sends `callback`; a token SageMaker no longer takes (the step already ended) needs no answer. */
-async function tellParent(deps: FanInDeps, address: CallbackAddress, callback: StepCallback): Promise<void> {
+/** Sends `callback`; false when SageMaker no longer takes the token (the step already ended: it needs no answer). */
+async function tellParent(deps: FanInDeps, address: CallbackAddress, callback: StepCallback): Promise<boolean> {
   try {
     await sendCallback(deps, address.pipelineExecutionArn ?? '', address.token, callback);
+    return true;
   } catch (error) {
     if (!isFinalCallbackError(error)) throw error;
     logger.error('callback refused: the parent no longer waits for this token', { parent: address.pipelineExecutionArn, error: describeError(error) });
+    return false;
   }
 }
-
-const logUntold = (address: CallbackAddress) => (error: unknown) =>
-  logger.error('the failure callback of a dead-lettered message could not be sent', { parent: address.pipelineExecutionArn, error: describeError(error) });
 
 /** A child's terminal status event: counted when the execution is a fan-out child, ignored otherwise. */
 export async function onChildExecutionEnd(deps: FanInDeps, childExecutionArn: string, status: EndStatus): Promise<'ignored' | 'recorded'> {

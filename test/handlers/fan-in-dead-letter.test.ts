@@ -167,6 +167,31 @@ describe('fanOutCallback: a parent whose token is readable is always answered', 
     );
   });
 
+  it('sends at most one callback, and only to the token the body holds, for hostile messages on their last delivery', async () => {
+    const messageBody = fc.oneof(
+      fc.record({ token: fc.oneof(hostileValue, fc.constant('T0k3n')), pipelineExecutionArn: hostileValue, arguments: hostileValue, status: hostileValue }, { requiredKeys: [] }),
+      fc.record({ token: fc.constant('T0k3n'), pipelineExecutionArn: fc.constant(newParent()), arguments: fc.dictionary(fc.constantFrom('pipelines', 'items', 'itemsS3Uri', 'maxConcurrency'), hostileValue) }),
+      hostileValue,
+    );
+    await fc.assert(
+      fc.asyncProperty(messageBody, async (value) => {
+        let text: string;
+        try {
+          text = typeof value === 'string' ? value : JSON.stringify(value);
+        } catch {
+          return;
+        }
+        fake.failureCalls.length = 0;
+        fake.successCalls.length = 0;
+        await callback(delivery(text, LAST), context);
+        const calls = [...fake.failureCalls, ...fake.successCalls];
+        expect(calls.length).toBeLessThanOrEqual(1);
+        if (calls[0]) expect(calls[0].CallbackToken).toBe(callbackAddress(text)?.token);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   // Last: it deletes the table.
   it('fails the step once, on the last delivery, when the state table does not exist (start and Stopping messages)', async () => {
     await dynamo.client.send(new DeleteTableCommand({ TableName: TABLE }));
