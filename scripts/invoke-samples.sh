@@ -17,7 +17,7 @@ stderr_file=$(mktemp)
 invoke() {
   local fn=$1 file=$2 out
   # stderr (the SDK's Node-version notice on Node < 22, npm notices) is shown only on failure.
-  out=$(npx sls invoke local -f "$fn" --path "$file" 2>"$stderr_file") || { echo "FAILED: $fn $file"; echo "$out"; cat "$stderr_file"; exit 1; }
+  out=$(npx sls invoke local -f "$fn" --path "$file" "${@:3}" 2>"$stderr_file") || { echo "FAILED: $fn $file"; echo "$out"; cat "$stderr_file"; exit 1; }
   last_output=$(echo "$out" | grep -v '^npm' | sed -n '/^[[{]/,$p' | tr -d ' \n')
   echo "ok: $fn $file -> $(echo "$last_output" | cut -c1-120)"
 }
@@ -136,4 +136,35 @@ if [ $# -eq 0 ]; then
   got=$(calls_made "$calls" StartPipelineExecution SendPipelineExecutionStepFailure)
   [ "$got" = "StartPipelineExecution=2 SendPipelineExecutionStepFailure=0" ] ||
     { echo "FAILED: fanOutCallback on a manifest made the calls $got"; exit 1; }
+
+  # The Distributed Map sample (maxRunning 1, tolerated failures, childRetries, resultsS3Uri): one of
+  # its three children starts; each child's end event starts the next; the last end writes the results
+  # object to a local S3 and succeeds the parent's step.
+  calls=$(mktemp)
+  s3log=$(mktemp)
+  results=$(mktemp -d)
+  serve AWS_ENDPOINT_URL_DYNAMODB "$(mktemp)" scripts/local-fan-out-table.ts
+  table=$served
+  serve AWS_ENDPOINT_URL_SAGEMAKER "$calls" scripts/local-sagemaker.ts child-pipeline-1:ProcessingDate
+  sagemaker=$served
+  serve AWS_ENDPOINT_URL_S3 "$s3log" scripts/local-s3.ts "s3://example-results/fan-out/=$results"
+  export AWS_ENDPOINT_URL_DYNAMODB=$table AWS_ENDPOINT_URL_SAGEMAKER=$sagemaker AWS_ENDPOINT_URL_S3=$served
+  invoke fanOutCallback events/fan-out-distributed-map-callback.json --env FAN_OUT_RESULTS_BUCKETS=example-results
+  echo "$last_output" | grep -q '"batchItemFailures":\[\]' || { echo "FAILED: fanOutCallback on the Distributed Map sample reported a failure"; exit 1; }
+  got=$(calls_made "$calls" StartPipelineExecution)
+  [ "$got" = "StartPipelineExecution=1" ] || { echo "FAILED: maxRunning 1 made $got"; exit 1; }
+  sample_child=arn:aws:sagemaker:us-east-1:111122223333:pipeline/child-pipeline-1/execution/c7kq2mz0ab1x
+  for n in 1 2 3; do
+    # The local SageMaker's n-th execution (its ARNs end in the start's number, 12 digits).
+    event=$(mktemp)
+    sed "s#$sample_child#arn:aws:sagemaker:us-east-1:111122223333:pipeline/child-pipeline-1/execution/$(printf '%012d' "$n")#g" \
+      events/on-child-execution-status.json > "$event"
+    invoke onChildExecutionStatus "$event"
+  done
+  got=$(calls_made "$calls" StartPipelineExecution SendPipelineExecutionStepSuccess SendPipelineExecutionStepFailure)
+  [ "$got" = "StartPipelineExecution=3 SendPipelineExecutionStepSuccess=1 SendPipelineExecutionStepFailure=0" ] ||
+    { echo "FAILED: the Distributed Map sample made the calls $got"; exit 1; }
+  grep -q '^put s3://example-results/fan-out/fan-out-d1stmap00001-[0-9a-f]*\.jsonl 200$' "$s3log" && [ "$(cat "$results"/*.jsonl | wc -l)" -eq 3 ] ||
+    { echo "FAILED: the Distributed Map sample wrote no results object of 3 lines"; cat "$s3log"; exit 1; }
+  echo "ok: the Distributed Map sample -> 1 child at a time, 3 ends, results object $(cd "$results" && ls)"
 fi
