@@ -15,6 +15,7 @@ const INTEGRATION = [
   '<rootDir>/test/handlers/metrics-published.test.ts',
   '<rootDir>/test/lib/fan-out/fan-in.test.ts',
   '<rootDir>/test/lib/fan-out/fan-in-scale.test.ts',
+  '<rootDir>/test/lib/fan-out/distributed-map.test.ts',
   '<rootDir>/test/lib/fan-out/progress.test.ts',
   '<rootDir>/test/lib/fan-out/sweep.test.ts',
 ];

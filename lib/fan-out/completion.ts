@@ -43,7 +43,8 @@ export function claimFanOut(
  */
 export async function finishAbandonedCompletion(deps: FanInDeps, parent: string): Promise<boolean> {
   const header = await deps.store.get(parent);
-  if (header?.state !== 'COMPLETING' || header.endedCount < header.total) return false;
+  // Every child ended, or (a tolerance exceeded) the fan-out ended before them.
+  if (header?.state !== 'COMPLETING' || (header.endedCount < header.total && !toleranceExceeded(header))) return false;
   return completeFanOut(deps, header);
 }
 
