@@ -14,7 +14,7 @@
  * Output samples go in ```text blocks, which are not run.
  *
  * Python blocks are compiled and their SDK use checked by scripts/check-docs.py, which also
- * compares the outputs each LambdaStep or CallbackStep snippet declares with what the function
+ * checks the outputs each LambdaStep or CallbackStep snippet declares against what the function
  * returns: the return type of each handler's `run` (read with the TypeScript compiler) and the keys of
  * the fan-in's callback outputs.
  *
@@ -221,10 +221,19 @@ const KNOWN_BAD_SNIPPET = [
   '# SageMaker Python SDK v2',
   'from sagemaker.workflow.lambda_step import LambdaOutput, LambdaOutputTypeEnum, LambdaStep',
   'from sagemaker.mlops.workflow.callback_step import CallbackStep',
-  'start = LambdaStep(name="S", lambda_func=Lambda(function_arn=FUNCTIONS_ARN + "startChildPipelines"), timeout=600,',
-  '    outputs=[LambdaOutput(output_name="startedCount", output_type=LambdaOutputTypeEnum.String)])',
+  'START_ARN = "arn:aws:lambda:us-east-1:111122223333:function:sagemaker-pipeline-functions-prod-startChildPipelines"',
+  'prefixed = LambdaStep(name="P", lambda_func=Lambda(function_arn=FUNCTIONS_ARN + "concat"))',
+  'start = LambdaStep(name="S", lambda_func=Lambda(function_arn=START_ARN), timeout=600,',
+  '    outputs=[LambdaOutput(output_name="startedCount", output_type=LambdaOutputTypeEnum.String),',
+  '             LambdaOutput(output_name="started", output_type=LambdaOutputTypeEnum.Integer)])',
 ].join('\n');
-const KNOWN_BAD_FINDINGS = ['takes no argument timeout', 'not in the SageMaker Python SDK v2', 'returns "executionArnsTruncated"', 'declared String'];
+const KNOWN_BAD_FINDINGS = [
+  'takes no argument timeout',
+  'not in the SageMaker Python SDK v2',
+  'not a prefix plus a name',
+  'returns no "started"',
+  'declared String',
+];
 
 function checkPython(blocks: Block[]): void {
   const outputs = lambdaStepOutputs();
