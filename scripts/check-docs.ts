@@ -284,6 +284,24 @@ function checkLinks(files: string[]): void {
   if (size > README_MAX_BYTES) problem(`README.md is ${size} bytes (at most ${README_MAX_BYTES})`);
 }
 
+/**
+ * Every command against a deployed stack (`sls deploy`, `info`, `remove`, `invoke` but `invoke local`) names its
+ * stage and region, or osls reads the `dev` stack of the default region; within a page, all name the same ones.
+ */
+export function stageProblems(file: string, text: string): string[] {
+  const found: string[] = [];
+  const pairs = new Set<string>();
+  for (const match of text.matchAll(/\bnpx sls (?:deploy|info|remove|invoke(?! local))\b[^\n`]*(?:\\\n[^\n`]*)*/g)) {
+    const command = match[0];
+    const stage = /--stage[ =](\S+)/.exec(command)?.[1];
+    const region = /--region[ =](\S+)/.exec(command)?.[1];
+    if (!stage || !region) found.push(`${file}: "${command.split('\n')[0]}" needs --stage and --region`);
+    else pairs.add(`--stage ${stage} --region ${region}`);
+  }
+  if (pairs.size > 1) found.push(`${file}: the commands name different stages or regions: ${[...pairs].join('; ')}`);
+  return found;
+}
+
 /** Every `docs/<page>.md` the code, the scripts and the configuration name must exist. */
 function checkPointers(): void {
   const sources = ['serverless.yml', 'package.json'];
@@ -312,6 +330,7 @@ function main(): void {
   const blocks = files.flatMap((file) => fencedBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
   checkLinks(files);
   checkPointers();
+  for (const file of files) stageProblems(file, readFileSync(join(ROOT, file), 'utf8')).forEach(problem);
   checkPython(blocks.filter((b) => b.lang === 'python'));
   const ciRun = readFileSync(join(ROOT, '.ci/run'), 'utf8');
   for (const block of blocks.filter((b) => ['bash', 'sh', 'shell'].includes(b.lang))) {
