@@ -131,6 +131,17 @@ describe('fanOutCallback: a parent whose token is readable is always answered', 
     ]);
   });
 
+  it('does not retry a refusal SageMaker will not take (the token is not a waiting step\'s)', async () => {
+    let attempts = 0;
+    fake.sendStepFailure = async () => {
+      attempts += 1;
+      throw apiError('ValidationException', 'Invalid callback token');
+    };
+    const message = { ...body(newParent()), arguments: [] };
+    expect(await callback(delivery(message, 1), context)).toEqual({ batchItemFailures: [] });
+    expect(attempts).toBe(1);
+  });
+
   it('fails the step at once for arguments nested thousands deep, without a RangeError', async () => {
     const message = `{"token":"T0k3n","pipelineExecutionArn":"${newParent()}","arguments":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     expect(await callback(delivery(message, 1), context)).toEqual({ batchItemFailures: [] });
