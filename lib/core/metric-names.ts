@@ -47,13 +47,5 @@ export const Metric = Object.fromEntries(Object.keys(METRIC_DIMENSIONS).map((nam
   readonly [K in MetricName]: K;
 };
 
-/** The `function` dimension's values: the LambdaStep functions (defineLambdaStep's `name`). */
-export const LAMBDA_STEP_FUNCTIONS = [
-  'concat',
-  'joinStrings',
-  'versionedName',
-  'exampleOutputs',
-  'createPartitions',
-  'repairTable',
-  'startChildPipelines',
-] as const;
+/** The `function` dimension's values: the LambdaStep functions of the catalog (infra/catalog.ts; a type, so nothing of infra is bundled). */
+export type { LambdaStepFunction } from '../../infra/catalog';

@@ -18,6 +18,8 @@ const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
 const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// A SageMaker pipeline name, or a pattern of them with IAM's wildcards.
+const CHILD_PIPELINES = /^[a-zA-Z0-9*?-]{1,256}$/;
 // A KMS key ARN (key id or multi-Region key id): IAM authorises KMS use on the key ARN, never on an alias.
 const KMS_KEY_ARN =
   /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
@@ -129,6 +131,13 @@ const DeployOptions = z.strictObject({
    * startChildPipelines and fanOutCallback. Without it, objects of every bucket.
    */
   fanOutManifestBuckets: z.optional(z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1))),
+  /**
+   * The buckets fan-out results (`resultsS3Uri`) may be written to: s3:PutObject on their objects for
+   * the fan-in functions. Without it, none (a fan-out asking for results is refused).
+   */
+  fanOutResultsBuckets: z.optional(z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)'))),
+  /** The child pipelines the fan-out functions may start, stop and retry: a name or IAM pattern (`child-*`). Default `*`. */
+  childPipelines: z.optional(text(CHILD_PIPELINES, 'expected a pipeline name or pattern (letters, digits, -, IAM wildcards * and ?; 1-256 chars)')),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
   maximumRetryAttempts: z.optional(z.int().check(z.gte(0), z.lte(2))),
   /** KMS keys of the routed tables' data (SSE-KMS): kms:Decrypt on exactly these for the function reading it. */
@@ -257,14 +266,24 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   return parsed.data;
 }
 
+type Deploy = NonNullable<PostProcessingConfig['deploy']>;
+/** The deploy options with their defaults applied: every option of the schema, so none is lost on the way. */
+export type ResolvedDeployOptions = Omit<Deploy, 'logRetentionInDays' | 'maximumRetryAttempts' | 'fanOutResultsBuckets' | 'childPipelines'> & {
+  logRetentionInDays: NonNullable<Deploy['logRetentionInDays']>;
+  maximumRetryAttempts: number;
+  fanOutResultsBuckets: string[];
+  childPipelines: string;
+};
+
 /** The deploy options with their defaults applied. */
-export function deployOptions(config: PostProcessingConfig) {
+export function deployOptions(config: PostProcessingConfig): ResolvedDeployOptions {
+  const deploy = config.deploy ?? {};
   return {
-    vpc: config.deploy?.vpc,
-    costAllocationTag: config.deploy?.costAllocationTag,
-    logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
-    maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
-    lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
+    ...deploy,
+    logRetentionInDays: deploy.logRetentionInDays ?? 30,
+    maximumRetryAttempts: deploy.maximumRetryAttempts ?? 2,
+    fanOutResultsBuckets: deploy.fanOutResultsBuckets ?? [],
+    childPipelines: deploy.childPipelines ?? '*',
   };
 }
 
