@@ -11,7 +11,7 @@ import { stackContext, type StackContext } from './context';
 import { fanOutTable } from './fan-out';
 import { functionRole, routedTables, StackLimitError } from './iam';
 import { checkStage } from './limits';
-import { FAILED_QUEUES, functionId, monitoringResources } from './monitoring';
+import { functionId, monitoringResources } from './monitoring';
 import { functionName, queueName, ruleName, stageNames } from './names';
 import { partitionsResources } from './partitions';
 import { statusRules } from './post-processing';

@@ -1,6 +1,6 @@
 /**
  * Every metric the functions emit, with the dimension sets each is emitted with: the one list the code
- * emits from (`Metric.X`) and the dashboard and alarms are built from (infra/monitoring.js loads this
+ * emits from (`Metric.X`) and the dashboard and alarms are built from (infra/monitoring.ts imports this
  * file). Powertools adds the `service` dimension (POWERTOOLS_SERVICE_NAME) to every set.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The operator's post-processing configuration (config/post-processing.json): for each pipeline, the
  * Glue tables to update when it succeeds, and the deploy options. One schema serves the tests, the
- * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
+ * deploy (infra/serverless.js loads it through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
 import { ConfigurationError, escapeControlCharacters } from '../core/errors';
@@ -78,7 +78,7 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ALARM_PERIODS_MINUTES = [1, 5, 15, 60] as const;
 
-/** The stack's CloudWatch alarms (infra/monitoring.js); every field has a default. */
+/** The stack's CloudWatch alarms (infra/monitoring.ts); every field has a default. */
 const AlarmOptions = z.strictObject({
   /** false: no alarm, no topic (the dashboard stays). Default true. */
   enabled: z.optional(z.boolean()),
