@@ -45,8 +45,8 @@ function listStatements(uris: string[]): Statement[] {
   for (const { bucket, prefix } of uris.map(splitS3Uri)) byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), prefix]);
   return [...byBucket].map(([bucket, prefixes]) => {
     const statement: Statement = { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucketArn(bucket) };
-    // A Location at the bucket root lists the whole bucket: no condition can narrow it.
-    if (!prefixes.includes('')) statement.Condition = { StringLike: { 's3:prefix': prefixes.flatMap((p) => [p, `${p}*`]) } };
+    // A Location at the bucket root lists the whole bucket: no condition can narrow it. (`p*` matches `p` too.)
+    if (!prefixes.includes('')) statement.Condition = { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } };
     return statement;
   });
 }
@@ -119,37 +119,48 @@ const limit = (key: string): number => {
 
 const policyDocument = (Statement: Statement[]) => ({ Version: '2012-10-17', Statement });
 
-/** A statement cut into statements of the same actions and condition, each with a share of the resources. */
-function splitStatement(statement: Statement, budget: number): Statement[] {
-  const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-  const parts: Statement[] = [];
-  let current: CfnValue[] = [];
-  for (const resource of resources) {
-    const next = { ...statement, Resource: [...current, resource] };
-    if (current.length > 0 && deployedLength(policyDocument([next])) > budget) {
-      parts.push({ ...statement, Resource: current });
-      current = [resource];
-    } else current.push(resource);
-  }
-  parts.push({ ...statement, Resource: current });
-  return parts;
+interface PolicyDoc {
+  budget: number;
+  statements: Statement[];
 }
 
-/** Statements packed in order into documents of at most `budget` deployed characters each. */
-function pack(statements: Statement[], budget: number): Statement[][] {
-  const docs: Statement[][] = [];
-  let current: Statement[] = [];
-  for (const whole of statements) {
-    for (const statement of deployedLength(policyDocument([whole])) > budget ? splitStatement(whole, budget) : [whole]) {
-      if (current.length > 0 && deployedLength(policyDocument([...current, statement])) > budget) {
-        docs.push(current);
-        current = [];
+/**
+ * Packs statements into documents in order, filling each before opening the next: a statement whose
+ * resources do not fit whole is cut into statements of the same actions and condition, each with a
+ * share of the resources (the same permissions). `open()` gives the next document, or undefined.
+ */
+function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyDoc | undefined, region?: string): boolean {
+  let doc = first;
+  let used = deployedLength(policyDocument(doc.statements), region);
+  for (const statement of statements) {
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    const single = !Array.isArray(statement.Resource);
+    const skeleton = deployedLength({ ...statement, Resource: [] }, region);
+    const sizes = resources.map((r) => deployedLength(r, region));
+    let from = 0;
+    while (from < resources.length) {
+      // Room left: a comma before the statement when the document holds one already.
+      const room = doc.budget - used - (doc.statements.length > 0 ? 1 : 0) - skeleton;
+      let to = from;
+      let size = 0;
+      while (to < resources.length && size + (sizes[to] ?? 0) + (to > from ? 1 : 0) <= room && !(single && to > from)) {
+        size += (sizes[to] ?? 0) + (to > from ? 1 : 0);
+        to += 1;
       }
-      current.push(statement);
+      if (to === from || (single && to < resources.length)) {
+        if (doc.statements.length === 0) return false;
+        const next = open();
+        if (!next) return false;
+        doc = next;
+        used = deployedLength(policyDocument(doc.statements), region);
+        continue;
+      }
+      doc.statements.push(single ? statement : { ...statement, Resource: resources.slice(from, to) });
+      used += (doc.statements.length > 1 ? 1 : 0) + skeleton + size;
+      from = to;
     }
   }
-  if (current.length > 0) docs.push(current);
-  return docs;
+  return true;
 }
 
 export interface RoleSpec {
@@ -165,6 +176,8 @@ export interface RoleSpec {
   statements: Statement[];
   /** The option whose size drives the statements, named when they cannot fit. */
   option: string;
+  /** The region sizes are measured for (none: any). */
+  region?: string;
 }
 
 /**
@@ -180,27 +193,25 @@ export function functionRole(spec: RoleSpec): Resources {
   };
   const inline: Statement[] = [logs, ...(spec.vpc ? [{ Effect: 'Allow' as const, Action: VPC_ENI_ACTIONS, Resource: '*' }] : []), ...spec.essential];
   // The policy's name and wrapper count too: leave them room.
-  const inlineBudget = limit('roleInlinePolicyChars') - 100;
-  // Statements go inline in order while they fit; the rest go to managed policies.
-  let kept = 0;
-  for (const statement of spec.statements) {
-    if (deployedLength(policyDocument([...inline, statement])) > inlineBudget) break;
-    inline.push(statement);
-    kept += 1;
-  }
-  const rest = spec.statements.slice(kept);
-  const managed = pack(rest, limit('managedPolicyChars'));
+  const inlineDoc: PolicyDoc = { budget: limit('roleInlinePolicyChars') - 100, statements: inline };
+  const managed: PolicyDoc[] = [];
   const maxManaged = limit('managedPoliciesPerRole');
-  if (managed.length > maxManaged) {
-    const needed = deployedLength(policyDocument(spec.statements));
+  const fits = packInto(spec.statements, inlineDoc, () => {
+    if (managed.length >= maxManaged) return undefined;
+    const doc: PolicyDoc = { budget: limit('managedPolicyChars'), statements: [] };
+    managed.push(doc);
+    return doc;
+  }, spec.region);
+  if (!fits) {
+    const needed = deployedLength(policyDocument(spec.statements), spec.region);
     throw new StackLimitError(
       `${spec.option}: ${spec.fn}'s IAM permissions need about ${needed} characters: more than a role holds (${limit('roleInlinePolicyChars')} inline plus ${maxManaged} managed policies of ${limit('managedPolicyChars')}; IAM quotas). Route fewer pipelines or tables per stack, or shorter names`,
     );
   }
   const resources: Resources = {};
   const policyIds = managed.map((_, i) => `${spec.id}Policy${i + 1}`);
-  managed.forEach((statements, i) => {
-    resources[policyIds[i] ?? ''] = { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: policyDocument(statements) } };
+  managed.forEach((doc, i) => {
+    resources[policyIds[i] ?? ''] = { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: policyDocument(doc.statements) } };
   });
   const role: CfnResource = {
     Type: 'AWS::IAM::Role',

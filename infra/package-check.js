@@ -11,10 +11,10 @@ class PackageCheck {
   constructor(serverless, _options, { log } = {}) {
     this.serverless = serverless;
     this.log = log;
-    const stage = () => serverless.getProvider('aws').getStage();
+    const provider = () => serverless.getProvider('aws');
     this.hooks = {
       'before:package:initialize': () => {
-        const { config } = stackOf(stage());
+        const { config } = stackOf(provider().getStage(), provider().getRegion());
         for (const warning of load('./stack.ts').deployWarnings(config)) {
           if (this.log) this.log.warning(warning);
           else process.stderr.write(`Warning: ${warning}\n`);

@@ -89,16 +89,16 @@ const patternOf = (kind: 'execution' | 'step', names: string[]) => ({
 });
 
 /** The pipelines cut into groups whose event pattern fits EventBridge's size quota, in order. */
-export function patternGroups(kind: 'execution' | 'step', names: string[]): string[][] {
+export function patternGroups(kind: 'execution' | 'step', names: string[], region?: string): string[][] {
   const max = AWS_LIMITS.eventPatternChars?.value ?? 2048;
   const groups: string[][] = [];
   let current: string[] = [];
   for (const name of names) {
-    if (current.length > 0 && deployedLength(patternOf(kind, [...current, name])) > max) {
+    if (current.length > 0 && deployedLength(patternOf(kind, [...current, name]), region) > max) {
       groups.push(current);
       current = [];
     }
-    if (deployedLength(patternOf(kind, [name])) > max) {
+    if (deployedLength(patternOf(kind, [name]), region) > max) {
       throw new iam.StackLimitError(`pipelines.${name}: the name is too long for an EventBridge event pattern (${max} characters)`);
     }
     current.push(name);
@@ -122,7 +122,7 @@ export function statusRules(ctx: StackContext, target: { functionId: string; dea
   const resources: Resources = {};
   const rules: StatusRule[] = [];
   for (const kind of ['execution', 'step'] as const) {
-    patternGroups(kind, pipelinesOf(ctx.config, kind)).forEach((names, i) => {
+    patternGroups(kind, pipelinesOf(ctx.config, kind), ctx.region).forEach((names, i) => {
       const id = `${kind === 'execution' ? 'PipelineStatus' : 'PipelineStepStatus'}Rule${i + 1}`;
       const name = ruleName(ctx.stage, `${kind === 'execution' ? 'pipeline-status' : 'pipeline-steps'}-${i + 1}`);
       rules.push({ id, name });

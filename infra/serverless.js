@@ -32,21 +32,23 @@ function readConfig(stack) {
 }
 
 const built = new Map();
-/** The stack of a stage, built once. */
-function stackOf(stage) {
-  if (!built.has(stage)) {
+/** The stack of a stage in a region, built once. */
+function stackOf(stage, region) {
+  const key = `${stage} ${region}`;
+  if (!built.has(key)) {
     try {
       const stack = stackModule();
       const config = readConfig(stack);
-      built.set(stage, { config, deploy: stack.deployOptions(config), ...stack.buildStack(stage, config) });
+      built.set(key, { config, deploy: stack.deployOptions(config), ...stack.buildStack(stage, config, undefined, region) });
     } catch (error) {
       fail(error);
     }
   }
-  return built.get(stage);
+  return built.get(key);
 }
 
-const fromStage = (pick) => async ({ resolveVariable }) => pick(stackOf(await resolveVariable('sls:stage')));
+const fromStage = (pick) => async ({ resolveVariable }) =>
+  pick(stackOf(await resolveVariable('sls:stage'), await resolveVariable('self:provider.region')));
 
 module.exports = {
   stackOf,

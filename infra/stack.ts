@@ -166,10 +166,13 @@ export function timingProblems(catalog: Catalog, resources: Resources): string[]
   return problems;
 }
 
-/** Builds the stack of a stage from a validated configuration and a catalog (the stack's own by default). */
-export function buildStack(stage: string, config: PostProcessingConfig, catalog: Catalog = FUNCTIONS): Stack {
+/**
+ * Builds the stack of a stage from a validated configuration and a catalog (the stack's own by
+ * default), for a region (sizes are measured as deployed there; none: any region).
+ */
+export function buildStack(stage: string, config: PostProcessingConfig, catalog: Catalog = FUNCTIONS, region?: string): Stack {
   checkStage(stage);
-  const ctx = stackContext(stage, config);
+  const ctx = stackContext(stage, config, region);
   const functions: Record<string, SlsFunction> = {};
   const Resources: Resources = { ...queues(ctx, catalog) };
   const rulesByQueue = new Map<QueueId, string[]>();
@@ -181,7 +184,7 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
     const essential: Statement[] = spec.onFailure ? [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: queueArn(spec.onFailure.queue) }] : [];
     Object.assign(
       Resources,
-      functionRole({ id, fn, functionName: name, vpc: ctx.deploy.vpc !== undefined, essential, statements: spec.iam(ctx), option: OPTION_OF[fn] ?? fn }),
+      functionRole({ id, fn, functionName: name, vpc: ctx.deploy.vpc !== undefined, essential, statements: spec.iam(ctx), option: OPTION_OF[fn] ?? fn, ...(region ? { region } : {}) }),
     );
     const environment = spec.environment?.(ctx);
     functions[fn] = {
