@@ -72,13 +72,17 @@ const stepName = () => {
   );
 };
 
-const TAG_KEY_RULE = `expected a tag key of 1-${AWS_LIMITS.tagKey.value} letters, digits, spaces and _ . : / = + - @`;
+// The tag goes to osls's provider.tags and stackTags, whose schema takes fewer key characters than
+// AWS (ASCII letters and digits, space, _ . / = + : -; no @, no other script): both must accept it.
+const OSLS_TAG_KEY = /^[A-Za-z0-9_./=+: -]*$/;
+const TAG_KEY_RULE = `expected a tag key of 1-${AWS_LIMITS.tagKey.value} of A-Z a-z 0-9, space and _ . : / = + - (AWS's and osls's rules)`;
 const TAG_VALUE_RULE = `expected a tag value of 0-${AWS_LIMITS.tagValue.value} letters, digits, spaces and _ . : / = + - @`;
 const CostAllocationTag = z.strictObject({
   key: z.string({ error: TAG_KEY_RULE }).check(
     z.minLength(1, { error: TAG_KEY_RULE }),
     z.maxLength(AWS_LIMITS.tagKey.value, { error: TAG_KEY_RULE }),
     z.regex(TAG_CHARACTERS, { error: TAG_KEY_RULE }),
+    z.regex(OSLS_TAG_KEY, { error: TAG_KEY_RULE }),
     z.refine((key) => !RESERVED_TAG_PREFIX.test(key), { error: 'the aws: prefix is reserved for AWS, in any case (aws:, AWS:, Aws:)' }),
   ),
   value: z.string({ error: TAG_VALUE_RULE }).check(z.maxLength(AWS_LIMITS.tagValue.value, { error: TAG_VALUE_RULE }), z.regex(TAG_CHARACTERS, { error: TAG_VALUE_RULE })),

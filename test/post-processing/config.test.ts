@@ -171,14 +171,14 @@ describe('parsePostProcessingConfig', () => {
   describe('costAllocationTag', () => {
     const tag = (key: string, value: string) => config(route(), { deploy: { costAllocationTag: { key, value } } });
 
-    it('accepts keys of 128 and values of 256 characters, letters of any script, and the allowed symbols', () => {
+    it('accepts keys of 128 and values of 256 characters, values of any script, and the allowed symbols', () => {
       expect(deployOptions(parsePostProcessingConfig(tag('k'.repeat(128), 'v'.repeat(256)))).costAllocationTag).toEqual({ key: 'k'.repeat(128), value: 'v'.repeat(256) });
-      expect(() => parsePostProcessingConfig(tag('équipe 1/cost=centre+x@y:z_.-', 'Ünïcode 値'))).not.toThrow();
+      expect(() => parsePostProcessingConfig(tag('Team 1/cost=centre+x:z_.-', 'Ünïcode 値 a@b'))).not.toThrow();
       expect(() => parsePostProcessingConfig(tag('team', ''))).not.toThrow();
     });
 
     it('states the length rule of a key over 128 or a value over 256 characters', () => {
-      expect(errorOf(tag('k'.repeat(129), 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 letters, digits, spaces and _ \. : \/ = \+ - @ \(got/);
+      expect(errorOf(tag('k'.repeat(129), 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z a-z 0-9, space and _ \. : \/ = \+ - \(AWS's and osls's rules\) \(got/);
       expect(errorOf(tag('k', 'v'.repeat(257)))).toMatch(/deploy\.costAllocationTag\.value: expected a tag value of 0-256 letters/);
       expect(errorOf(tag('', 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128/);
     });
@@ -188,8 +188,12 @@ describe('parsePostProcessingConfig', () => {
     });
 
     it.each(['team*', 'a,b', 'x\ny', 'a;b'])('refuses characters AWS does not allow in tags (%j)', (key) => {
-      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 letters/);
+      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z/);
       expect(errorOf(tag('team', key))).toMatch(/deploy\.costAllocationTag\.value: expected a tag value/);
+    });
+
+    it.each(['équipe', 'team@ml', '値'])('refuses key characters AWS allows but osls\'s provider.tags schema refuses (%j)', (key) => {
+      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z a-z 0-9, space and _ \. : \/ = \+ - \(AWS's and osls's rules\)/);
     });
   });
 
