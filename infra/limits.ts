@@ -81,9 +81,8 @@ function referenceLength(id: string, attribute: string | undefined, resources: R
 }
 
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
+const MAX_INTRINSIC_DEPTH = 32;
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]+$/;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -129,12 +128,14 @@ function subLength(text: string, variables: Record<string, unknown>, resources: 
  * The longest string a template value resolves to, in characters (a string as is; an intrinsic
  * function by the rules in this module's comment; anything else as its JSON text).
  */
-export function resolvedLength(value: unknown, resources: Resources = {}): number {
+export function resolvedLength(value: unknown, resources: Resources = {}, depth = 0): number {
   if (typeof value === 'string') return value.length;
   const fn = intrinsic(value);
-  if (fn === undefined) return JSON.stringify(value ?? null).length;
+  if (fn === undefined) return jsonLength(value, resources);
+  // Templates nest intrinsics a few levels: deeper is not a template osls writes.
+  if (depth > MAX_INTRINSIC_DEPTH) return REFERENCE_LENGTH;
   const [name, args] = fn;
-  const length = (v: unknown) => resolvedLength(v, resources);
+  const length = (v: unknown) => resolvedLength(v, resources, depth + 1);
   switch (name) {
     case 'Ref':
       return typeof args === 'string' ? referenceLength(args, undefined, resources) : REFERENCE_LENGTH;
@@ -161,13 +162,32 @@ export function resolvedLength(value: unknown, resources: Resources = {}): numbe
   }
 }
 
-/** The value with each intrinsic function replaced by a string of its longest resolved length. */
-function resolveForSize(value: unknown, resources: Resources): Json {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
-  if (intrinsic(value) !== undefined) return 'x'.repeat(resolvedLength(value, resources));
-  if (Array.isArray(value)) return value.map((v) => resolveForSize(v, resources));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveForSize(v, resources)]));
-  return null;
+/**
+ * The length of `value` as compact JSON, each intrinsic function counted as a string of its longest
+ * resolved length; `measure` counts a piece of text (characters, or UTF-8 bytes). Iterative: a value
+ * nested thousands deep is measured, not a stack overflow.
+ */
+function jsonLength(value: unknown, resources: Resources, measure: (text: string) => number = (t) => t.length): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') total += measure(JSON.stringify(v));
+    else if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) total += measure(JSON.stringify(v ?? null));
+    else if (intrinsic(v) !== undefined) total += 2 + resolvedLength(v, resources);
+    else if (Array.isArray(v)) {
+      total += 2 + Math.max(0, v.length - 1);
+      for (const item of v) stack.push(item);
+    } else if (isRecord(v)) {
+      const entries = Object.entries(v);
+      total += 2 + Math.max(0, entries.length - 1);
+      for (const [key, item] of entries) {
+        total += measure(JSON.stringify(key)) + 1;
+        stack.push(item);
+      }
+    } else total += 4;
+  }
+  return total;
 }
 
 /** The JSON length of a policy document or event pattern without whitespace, intrinsics at their longest. */
@@ -175,12 +195,21 @@ export function jsonSize(value: unknown, resources: Resources = {}): number {
   // A pattern or policy given as a JSON string is measured as that JSON.
   if (typeof value === 'string') {
     try {
-      return JSON.stringify(JSON.parse(value)).length;
+      return jsonLength(JSON.parse(value) as unknown, resources);
     } catch {
       return value.length;
     }
   }
-  return JSON.stringify(resolveForSize(value, resources)).length;
+  return jsonLength(value, resources);
+}
+
+/** The UTF-8 bytes of the template as osls uploads it (2-space indented JSON), or undefined when it cannot be written. */
+function templateBytes(template: Template): number | undefined {
+  try {
+    return Buffer.byteLength(JSON.stringify(template, null, 2));
+  } catch {
+    return undefined;
+  }
 }
 
 interface Resource {
@@ -327,7 +356,7 @@ function checkLambda(resources: Resource[], all: Resources): LimitViolation[] {
     if (type !== 'AWS::Lambda::Function' || !isRecord(properties.Environment)) return [];
     const variables = properties.Environment.Variables;
     // UTF-8 bytes of the variables' JSON: keys, values and their quoting, at their longest.
-    const bytes = Buffer.byteLength(JSON.stringify(resolveForSize(variables ?? {}, all)));
+    const bytes = jsonLength(variables ?? {}, all, (t) => Buffer.byteLength(t));
     return overLimit('lambdaEnvironmentBytes', `${id}.Environment.Variables`, bytes);
   });
 }
@@ -425,7 +454,7 @@ export function checkTemplateLimits(template: Template): LimitViolation[] {
     ...overLimit('cfnOutputs', 'Outputs', Object.keys(template.Outputs ?? {}).length),
     ...overLimit('cfnParameters', 'Parameters', Object.keys(template.Parameters ?? {}).length),
     // osls uploads the template pretty-printed: measured as such, in UTF-8 bytes.
-    ...overLimit('cfnTemplateBytes', 'template', Buffer.byteLength(JSON.stringify(template, null, 2))),
+    ...overLimit('cfnTemplateBytes', 'template', templateBytes(template) ?? Number.POSITIVE_INFINITY),
     ...checkLogicalIds(template),
     ...checkNames(resources, template.Resources),
     ...checkIam(resources, template.Resources),

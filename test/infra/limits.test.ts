@@ -9,9 +9,12 @@ import {
   findLogicalIdCollisions,
   jsonSize,
   resolvedLength,
+  tagProblems,
   type Template,
 } from '../../infra/limits';
 import { ConfigurationError } from '../../lib/core/errors';
+import { parsePostProcessingConfig } from '../../lib/post-processing/config';
+import { assertProperty, hostileString, hostileValue, RUNS } from '../properties/hostile';
 
 const template = (Resources: Record<string, unknown>, extra: Partial<Template> = {}): Template => ({ Resources, ...extra });
 const resource = (Type: string, Properties: Record<string, unknown> = {}) => ({ Type, Properties });
@@ -192,13 +195,39 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardName: 'with space', DashboardBody: '{}' }) }))).toEqual(['dashboardName']);
   });
 
-  it('never throws on hostile templates, and returns only known limits', () => {
-    const known = new Set(Object.keys(AWS_LIMITS));
-    fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.record({ Type: fc.constantFrom('AWS::IAM::Role', 'AWS::Events::Rule', 'AWS::CloudWatch::Dashboard', 'AWS::Lambda::Function'), Properties: fc.jsonValue({ maxDepth: 4 }) })), { maxKeys: 5 }), (resources) => {
-        for (const v of checkTemplateLimits(template(resources))) expect(known.has(v.limit)).toBe(true);
+  const known = new Set(Object.keys(AWS_LIMITS));
+  const types = fc.constantFrom('AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::Events::Rule', 'AWS::CloudWatch::Dashboard', 'AWS::Lambda::Function', 'AWS::SQS::Queue');
+    const property = fc.constantFrom('Policies', 'PolicyDocument', 'Roles', 'EventPattern', 'Targets', 'DashboardBody', 'DashboardName', 'Environment', 'Tags', 'QueueName', 'FunctionName', 'ManagedPolicyArns');
+    const hostileIntrinsic = fc.tuple(fc.constantFrom('Ref', 'Fn::Sub', 'Fn::GetAtt', 'Fn::Join', 'Fn::If', 'Fn::Select', 'Fn::ImportValue'), hostileValue).map(([fn, args]) => ({ [fn]: args }));
+    const resourceValue = fc.oneof(
+      hostileValue,
+      fc.record({ Type: types, Properties: fc.dictionary(property, fc.oneof(hostileValue, hostileIntrinsic), { maxKeys: 3 }) }),
+    );
+  it('never throws on hostile templates, and returns only known limits', async () => {
+    await assertProperty(
+      fc.asyncProperty(fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('Q', 'Role')), resourceValue, { maxKeys: 4 }), async (resources) => {
+        for (const v of checkTemplateLimits(template(resources))) {
+          expect(known.has(v.limit)).toBe(true);
+          expect(v.message.startsWith(v.where)).toBe(true);
+        }
       }),
-      { numRuns: 300 },
+      Math.min(RUNS, 500),
+    );
+  });
+
+  it('finds nothing wrong with a tag the configuration accepts (one rule for both)', () => {
+    const tagChars = fc.constantFrom(...'aA0 _.:/=+-@é値,*'.split(''));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.array(tagChars, { maxLength: 130 }).map((c) => c.join(''))), fc.array(tagChars, { maxLength: 258 }).map((c) => c.join('')), (key, value) => {
+        let accepted = true;
+        try {
+          parsePostProcessingConfig({ pipelines: {}, deploy: { costAllocationTag: { key, value } } });
+        } catch {
+          accepted = false;
+        }
+        if (accepted) expect(tagProblems(key, value, 'tag')).toEqual([]);
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -233,5 +262,25 @@ describe('checkStage', () => {
 
   it('refuses an empty stage', () => {
     expect(() => checkStage('')).toThrow(/stage: expected at least 1 character/);
+  });
+
+  it('accepts exactly the stages a stack tag value can hold, and names the stage otherwise', () => {
+    fc.assert(
+      fc.property(fc.oneof(hostileString, fc.stringMatching(/^[A-Za-z0-9-]{1,300}$/)), (stage) => {
+        const fits = stage.length >= 1 && stage.length <= 256 && /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(stage);
+        let error: unknown;
+        try {
+          checkStage(stage);
+        } catch (e) {
+          error = e;
+        }
+        expect(error === undefined).toBe(fits);
+        if (error !== undefined) {
+          expect(error).toBeInstanceOf(ConfigurationError);
+          expect((error as Error).message).toMatch(/stage/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
