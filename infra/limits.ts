@@ -270,15 +270,15 @@ function checkLogicalIds(template: Template): LimitViolation[] {
   for (const [section, entries] of Object.entries(sections)) {
     for (const id of Object.keys(entries)) {
       if (!ALPHANUMERIC.test(id)) {
-        problems.push({ limit: 'cfnLogicalIdLength', where: `${section}.${id}`, message: `${section}.${id}: logical IDs hold only A-Za-z0-9 (${AWS_LIMITS.cfnLogicalIdLength.source})` });
+        problems.push({ limit: 'logicalIdChars', where: `${section}.${id}`, message: `${section}.${id}: logical IDs hold only A-Za-z0-9 (${AWS_LIMITS.logicalIdChars.source})` });
       }
-      problems.push(...overLimit('cfnLogicalIdLength', `${section}.${id}`, id.length));
+      problems.push(...overLimit('logicalIdChars', `${section}.${id}`, id.length));
     }
   }
   // A parameter and a resource may not share a logical ID (Ref could not tell them apart).
   for (const id of Object.keys(sections.Parameters)) {
     if (id in sections.Resources) {
-      problems.push({ limit: 'cfnLogicalIdLength', where: `Parameters.${id}`, message: `Parameters.${id}: also a resource's logical ID (logical IDs are unique in a template)` });
+      problems.push({ limit: 'logicalIdChars', where: `Parameters.${id}`, message: `Parameters.${id}: also a resource's logical ID (logical IDs are unique in a template)` });
     }
   }
   return problems;
@@ -291,7 +291,7 @@ export function findLogicalIdCollisions(entries: ReadonlyArray<readonly [source:
   for (const [source, id] of entries) {
     const other = seen.get(id);
     if (other !== undefined && other !== source) {
-      problems.push({ limit: 'cfnLogicalIdLength', where: id, message: `${id}: logical ID of both ${other} and ${source} (logical IDs are unique in a template)` });
+      problems.push({ limit: 'logicalIdChars', where: id, message: `${id}: logical ID of both ${other} and ${source} (logical IDs are unique in a template)` });
     }
     seen.set(id, source);
   }
@@ -328,12 +328,12 @@ function checkIam(resources: Resource[], all: Resources): LimitViolation[] {
       for (const role of named) inline.set(role, (inline.get(role) ?? 0) + size);
     }
     if (r.type === 'AWS::IAM::ManagedPolicy') {
-      problems.push(...overLimit('iamManagedPolicySize', `${r.id}.PolicyDocument`, jsonSize(r.properties.PolicyDocument, all)));
+      problems.push(...overLimit('managedPolicyChars', `${r.id}.PolicyDocument`, jsonSize(r.properties.PolicyDocument, all)));
       for (const role of rolesNamed(r.properties.Roles)) managed.set(role, (managed.get(role) ?? 0) + 1);
     }
   }
-  for (const [role, size] of inline) problems.push(...overLimit('iamRoleInlinePolicies', `${role} (inline policies)`, size));
-  for (const [role, count] of managed) problems.push(...overLimit('iamManagedPoliciesPerRole', `${role} (managed policies)`, count));
+  for (const [role, size] of inline) problems.push(...overLimit('roleInlinePolicyChars', `${role} (inline policies)`, size));
+  for (const [role, count] of managed) problems.push(...overLimit('managedPoliciesPerRole', `${role} (managed policies)`, count));
   return problems;
 }
 
@@ -342,7 +342,7 @@ function checkEventBridge(resources: Resource[], all: Resources): LimitViolation
   const rulesPerBus = new Map<string, number>();
   for (const { id, type, properties } of resources) {
     if (type !== 'AWS::Events::Rule') continue;
-    if ('EventPattern' in properties) problems.push(...overLimit('eventPatternSize', `${id}.EventPattern`, jsonSize(properties.EventPattern, all)));
+    if ('EventPattern' in properties) problems.push(...overLimit('eventPatternChars', `${id}.EventPattern`, jsonSize(properties.EventPattern, all)));
     if (Array.isArray(properties.Targets)) problems.push(...overLimit('eventTargetsPerRule', `${id}.Targets`, properties.Targets.length));
     const bus = properties.EventBusName === undefined ? 'default' : JSON.stringify(properties.EventBusName);
     rulesPerBus.set(bus, (rulesPerBus.get(bus) ?? 0) + 1);
@@ -484,7 +484,14 @@ export function assertTemplateLimits(template: Template): void {
  * most 256 characters of letters, digits, spaces and `_ . : / = + - @`.
  */
 export function checkStage(stage: string): void {
-  const problems = tagProblems('STAGE', stage, `stage ${JSON.stringify(stage.length > 40 ? `${stage.slice(0, 40)}…` : stage)} (osls tags the stack STAGE=<stage>)`);
+  const shown = `stage "${stage.length > 40 ? `${stage.slice(0, 40)}...` : stage}"`;
+  const why = `osls tags the stack STAGE=<stage>; ${AWS_LIMITS.stageChars.source}`;
   if (stage.length === 0) throw new ConfigurationError('stage: expected at least 1 character');
-  if (problems.length > 0) throw new LimitError(problems);
+  const max = AWS_LIMITS.stageChars.value;
+  if (stage.length > max) {
+    throw new LimitError([{ limit: 'stageChars', where: shown, message: `${shown} is ${stage.length} characters: at most ${max} (${why})` }]);
+  }
+  if (!TAG_CHARACTERS.test(stage)) {
+    throw new LimitError([{ limit: 'stageChars', where: shown, message: `${shown}: only letters, digits, spaces and _ . : / = + - @ (${why})` }]);
+  }
 }

@@ -61,13 +61,13 @@ describe('checkTemplateLimits', () => {
 
   it('refuses logical IDs over 255 characters or with other characters than A-Za-z0-9', () => {
     expect(limitsOf(template({ ['Q'.repeat(255)]: resource('AWS::SQS::Queue') }))).toEqual([]);
-    expect(limitsOf(template({ ['Q'.repeat(256)]: resource('AWS::SQS::Queue') }))).toEqual(['cfnLogicalIdLength']);
+    expect(limitsOf(template({ ['Q'.repeat(256)]: resource('AWS::SQS::Queue') }))).toEqual(['logicalIdChars']);
     const [bad] = checkTemplateLimits(template({}, { Outputs: { 'Sales-Eu': { Value: 'v' } } }));
     expect(bad?.message).toBe('Outputs.Sales-Eu: logical IDs hold only A-Za-z0-9 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html)');
   });
 
   it('refuses a parameter sharing a resource logical ID', () => {
-    expect(limitsOf(template({ Stage: resource('AWS::SQS::Queue') }, { Parameters: { Stage: { Type: 'String' } } }))).toEqual(['cfnLogicalIdLength']);
+    expect(limitsOf(template({ Stage: resource('AWS::SQS::Queue') }, { Parameters: { Stage: { Type: 'String' } } }))).toEqual(['logicalIdChars']);
   });
 
   it.each([
@@ -101,10 +101,10 @@ describe('checkTemplateLimits', () => {
   });
 
   it("sums a role's inline policies, its own and those of AWS::IAM::Policy resources naming it", () => {
-    const max = AWS_LIMITS.iamRoleInlinePolicies.value;
+    const max = AWS_LIMITS.roleInlinePolicyChars.value;
     const role = (docs: object[]) => resource('AWS::IAM::Role', { Policies: docs.map((PolicyDocument, i) => ({ PolicyName: `p${i}`, PolicyDocument })) });
     expect(limitsOf(template({ Role: role([policyOfSize(max)]) }))).toEqual([]);
-    expect(limitsOf(template({ Role: role([policyOfSize(max + 1)]) }))).toEqual(['iamRoleInlinePolicies']);
+    expect(limitsOf(template({ Role: role([policyOfSize(max + 1)]) }))).toEqual(['roleInlinePolicyChars']);
     const split = template({
       Role: role([policyOfSize(max / 2)]),
       Extra: resource('AWS::IAM::Policy', { PolicyName: 'x', Roles: [{ Ref: 'Role' }], PolicyDocument: policyOfSize(max / 2 + 1) }),
@@ -123,16 +123,16 @@ describe('checkTemplateLimits', () => {
   });
 
   it('refuses a managed policy over 6,144 characters', () => {
-    const max = AWS_LIMITS.iamManagedPolicySize.value;
+    const max = AWS_LIMITS.managedPolicyChars.value;
     expect(limitsOf(template({ P: resource('AWS::IAM::ManagedPolicy', { PolicyDocument: policyOfSize(max) }) }))).toEqual([]);
-    expect(limitsOf(template({ P: resource('AWS::IAM::ManagedPolicy', { PolicyDocument: policyOfSize(max + 1) }) }))).toEqual(['iamManagedPolicySize']);
+    expect(limitsOf(template({ P: resource('AWS::IAM::ManagedPolicy', { PolicyDocument: policyOfSize(max + 1) }) }))).toEqual(['managedPolicyChars']);
   });
 
   it('counts the managed policies of a role, listed and attached by AWS::IAM::ManagedPolicy', () => {
     const role = (n: number) => resource('AWS::IAM::Role', { ManagedPolicyArns: Array.from({ length: n }, (_, i) => `arn:aws:iam::aws:policy/P${i}`) });
     const attached = resource('AWS::IAM::ManagedPolicy', { Roles: [{ Ref: 'Role' }], PolicyDocument: policyOfSize(100) });
     expect(limitsOf(template({ Role: role(9), A: attached }))).toEqual([]);
-    expect(limitsOf(template({ Role: role(9), A: attached, B: attached }))).toEqual(['iamManagedPoliciesPerRole']);
+    expect(limitsOf(template({ Role: role(9), A: attached, B: attached }))).toEqual(['managedPoliciesPerRole']);
   });
 
   it("refuses a role's trust policy over 2,048 characters", () => {
@@ -143,8 +143,8 @@ describe('checkTemplateLimits', () => {
   it('measures an event pattern as JSON, a pipeline ARN by Fn::Sub at its longest', () => {
     const rule = (EventPattern: unknown) => template({ Rule: resource('AWS::Events::Rule', { EventPattern }) });
     expect(limitsOf(rule(patternOfSize(2048)))).toEqual([]);
-    expect(limitsOf(rule(patternOfSize(2049)))).toEqual(['eventPatternSize']);
-    expect(limitsOf(rule(JSON.stringify(patternOfSize(2049))))).toEqual(['eventPatternSize']);
+    expect(limitsOf(rule(patternOfSize(2049)))).toEqual(['eventPatternChars']);
+    expect(limitsOf(rule(JSON.stringify(patternOfSize(2049))))).toEqual(['eventPatternChars']);
     const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
     expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 16 + 12);
   });
@@ -257,7 +257,7 @@ describe('checkStage', () => {
     }
     expect(error).toBeInstanceOf(LimitError);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/stage "s{40}…" \(osls tags the stack STAGE=<stage>\) value: at most 256 characters of a tag value \(got 257;/);
+    expect((error as Error).message).toMatch(/stage "s{40}\.\.\." is 257 characters: at most 256 \(osls tags the stack STAGE=<stage>;/);
   });
 
   it('refuses an empty stage', () => {
