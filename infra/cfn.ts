@@ -39,33 +39,3 @@ export const capitalized = (name: string): string => `${name.slice(0, 1).toUpper
 
 /** Spread into a resource that must outlive the stack (fan-out state, failed events): docs/iam.md. */
 export const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } as const;
-
-// Without a region, the longest value each pseudo parameter takes (partition aws-us-gov, region
-// ap-southeast-5); a resource's ARN by GetAtt or Ref: the deployed size of a value is at most this.
-const WORST_CASE: Record<string, number> = { 'AWS::Partition': 10, 'AWS::Region': 14, 'AWS::AccountId': 12, 'AWS::StackName': 128 };
-const OTHER_REFERENCE = 320;
-
-/** The partition of a region (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html). */
-export function partitionOf(region: string): string {
-  const prefixes: [string, string][] = [['cn-', 'aws-cn'], ['us-gov-', 'aws-us-gov'], ['us-isob-', 'aws-iso-b'], ['us-iso-', 'aws-iso'], ['eu-isoe-', 'aws-iso-e'], ['us-isof-', 'aws-iso-f']];
-  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
-}
-
-/**
- * The JSON length of a value once CloudFormation has resolved it in `region` (IAM and EventBridge
- * count this); without a region, at most this in any region.
- */
-export function deployedLength(value: unknown, region?: string): number {
-  const lengths = region ? { ...WORST_CASE, 'AWS::Partition': partitionOf(region).length, 'AWS::Region': region.length } : WORST_CASE;
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      const text = o['Fn::Sub'];
-      if (typeof text === 'string') {
-        return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) => 'x'.repeat(lengths[name] ?? OTHER_REFERENCE));
-      }
-      if ('Fn::GetAtt' in o || 'Ref' in o) return 'x'.repeat(OTHER_REFERENCE);
-    }
-    return v;
-  }).length;
-}

@@ -6,11 +6,9 @@ export interface StackContext {
   config: PostProcessingConfig;
   deploy: ResolvedDeployOptions;
   alarms: ReturnType<typeof alarmOptions>;
-  /** The region the stack is packaged for (sizes are checked as deployed there); none: any region. */
-  region?: string;
 }
 
 /** The context of a stage built from a validated configuration. */
-export function stackContext(stage: string, config: PostProcessingConfig, region?: string): StackContext {
-  return { stage, config, deploy: deployOptions(config), alarms: alarmOptions(config), ...(region ? { region } : {}) };
+export function stackContext(stage: string, config: PostProcessingConfig): StackContext {
+  return { stage, config, deploy: deployOptions(config), alarms: alarmOptions(config) };
 }

@@ -4,8 +4,8 @@
  * statements in an inline policy, split into managed policies when they outgrow it (never widened).
  */
 import type { PostProcessingConfig, Route } from '../lib/post-processing/config';
-import { AWS_LIMITS } from './limits';
-import { arn, deployedLength, ref, sub, type CfnResource, type CfnValue, type Resources, type Statement } from './cfn';
+import { AWS_LIMITS, jsonSize } from './limits';
+import { arn, ref, sub, type CfnResource, type CfnValue, type Resources, type Statement } from './cfn';
 
 /** A route with its pipeline's name. */
 export type RouteOf = Route & { pipeline: string };
@@ -129,14 +129,14 @@ interface PolicyDoc {
  * resources do not fit whole is cut into statements of the same actions and condition, each with a
  * share of the resources (the same permissions). `open()` gives the next document, or undefined.
  */
-function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyDoc | undefined, region?: string): boolean {
+function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyDoc | undefined, measure: (value: unknown) => number): boolean {
   let doc = first;
-  let used = deployedLength(policyDocument(doc.statements), region);
+  let used = measure(policyDocument(doc.statements));
   for (const statement of statements) {
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     const single = !Array.isArray(statement.Resource);
-    const skeleton = deployedLength({ ...statement, Resource: [] }, region);
-    const sizes = resources.map((r) => deployedLength(r, region));
+    const skeleton = measure({ ...statement, Resource: [] });
+    const sizes = resources.map((r) => measure(r));
     let from = 0;
     while (from < resources.length) {
       // Room left: a comma before the statement when the document holds one already.
@@ -152,7 +152,7 @@ function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyD
         const next = open();
         if (!next) return false;
         doc = next;
-        used = deployedLength(policyDocument(doc.statements), region);
+        used = measure(policyDocument(doc.statements));
         continue;
       }
       doc.statements.push(single ? statement : { ...statement, Resource: resources.slice(from, to) });
@@ -176,8 +176,8 @@ export interface RoleSpec {
   statements: Statement[];
   /** The option whose size drives the statements, named when they cannot fit. */
   option: string;
-  /** The region sizes are measured for (none: any). */
-  region?: string;
+  /** The stack's resources built so far: references to them are measured by their names (infra/limits.ts). */
+  resources: Resources;
 }
 
 /**
@@ -192,6 +192,7 @@ export function functionRole(spec: RoleSpec): Resources {
     Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${spec.functionName}:*`),
   };
   const inline: Statement[] = [logs, ...(spec.vpc ? [{ Effect: 'Allow' as const, Action: VPC_ENI_ACTIONS, Resource: '*' }] : []), ...spec.essential];
+  const measure = (value: unknown) => jsonSize(value, spec.resources);
   // The policy's name and wrapper count too: leave them room.
   const inlineDoc: PolicyDoc = { budget: limit('roleInlinePolicyChars') - 100, statements: inline };
   const managed: PolicyDoc[] = [];
@@ -201,9 +202,9 @@ export function functionRole(spec: RoleSpec): Resources {
     const doc: PolicyDoc = { budget: limit('managedPolicyChars'), statements: [] };
     managed.push(doc);
     return doc;
-  }, spec.region);
+  }, measure);
   if (!fits) {
-    const needed = deployedLength(policyDocument(spec.statements), spec.region);
+    const needed = measure(policyDocument(spec.statements));
     throw new StackLimitError(
       `${spec.option}: ${spec.fn}'s IAM permissions need about ${needed} characters: more than a role holds (${limit('roleInlinePolicyChars')} inline plus ${maxManaged} managed policies of ${limit('managedPolicyChars')}; IAM quotas). Route fewer pipelines or tables per stack, or shorter names`,
     );

@@ -14,7 +14,7 @@ class PackageCheck {
     const provider = () => serverless.getProvider('aws');
     this.hooks = {
       'before:package:initialize': () => {
-        const { config } = stackOf(provider().getStage(), provider().getRegion());
+        const { config } = stackOf(provider().getStage());
         for (const warning of load('./stack.ts').deployWarnings(config)) {
           if (this.log) this.log.warning(warning);
           else process.stderr.write(`Warning: ${warning}\n`);

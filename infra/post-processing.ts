@@ -5,10 +5,10 @@
  */
 import { triggerOf, type PostProcessingConfig } from '../lib/post-processing/config';
 import { PIPELINE_EXECUTION_STATUS_CHANGE, PIPELINE_STEP_STATUS_CHANGE, PipelineExecutionStatus } from '../lib/core/sagemaker-events';
-import { arn, deployedLength, getAtt, type CfnValue, type Resources, type Statement } from './cfn';
+import { arn, getAtt, type CfnValue, type Resources, type Statement } from './cfn';
 import type { StackContext } from './context';
 import * as iam from './iam';
-import { AWS_LIMITS } from './limits';
+import { AWS_LIMITS, jsonSize } from './limits';
 import { ruleName } from './names';
 
 // createPartitions (lib/partitions): read the table, classify, create; the options add their calls.
@@ -89,16 +89,16 @@ const patternOf = (kind: 'execution' | 'step', names: string[]) => ({
 });
 
 /** The pipelines cut into groups whose event pattern fits EventBridge's size quota, in order. */
-export function patternGroups(kind: 'execution' | 'step', names: string[], region?: string): string[][] {
+export function patternGroups(kind: 'execution' | 'step', names: string[]): string[][] {
   const max = AWS_LIMITS.eventPatternChars?.value ?? 2048;
   const groups: string[][] = [];
   let current: string[] = [];
   for (const name of names) {
-    if (current.length > 0 && deployedLength(patternOf(kind, [...current, name]), region) > max) {
+    if (current.length > 0 && jsonSize(patternOf(kind, [...current, name])) > max) {
       groups.push(current);
       current = [];
     }
-    if (deployedLength(patternOf(kind, [name]), region) > max) {
+    if (jsonSize(patternOf(kind, [name])) > max) {
       throw new iam.StackLimitError(`pipelines.${name}: the name is too long for an EventBridge event pattern (${max} characters)`);
     }
     current.push(name);
@@ -122,7 +122,7 @@ export function statusRules(ctx: StackContext, target: { functionId: string; dea
   const resources: Resources = {};
   const rules: StatusRule[] = [];
   for (const kind of ['execution', 'step'] as const) {
-    patternGroups(kind, pipelinesOf(ctx.config, kind), ctx.region).forEach((names, i) => {
+    patternGroups(kind, pipelinesOf(ctx.config, kind)).forEach((names, i) => {
       const id = `${kind === 'execution' ? 'PipelineStatus' : 'PipelineStepStatus'}Rule${i + 1}`;
       const name = ruleName(ctx.stage, `${kind === 'execution' ? 'pipeline-status' : 'pipeline-steps'}-${i + 1}`);
       rules.push({ id, name });

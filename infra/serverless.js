@@ -32,14 +32,14 @@ function readConfig(stack) {
 }
 
 const built = new Map();
-/** The stack of a stage in a region, built once. */
-function stackOf(stage, region) {
-  const key = `${stage} ${region}`;
+/** The stack of a stage, built once. */
+function stackOf(stage) {
+  const key = stage;
   if (!built.has(key)) {
     try {
       const stack = stackModule();
       const config = readConfig(stack);
-      built.set(key, { config, deploy: stack.deployOptions(config), ...stack.buildStack(stage, config, undefined, region) });
+      built.set(key, { config, deploy: stack.deployOptions(config), ...stack.buildStack(stage, config) });
     } catch (error) {
       fail(error);
     }
@@ -47,8 +47,7 @@ function stackOf(stage, region) {
   return built.get(key);
 }
 
-const fromStage = (pick) => async ({ resolveVariable }) =>
-  pick(stackOf(await resolveVariable('sls:stage'), await resolveVariable('self:provider.region')));
+const fromStage = (pick) => async ({ resolveVariable }) => pick(stackOf(await resolveVariable('sls:stage')));
 
 module.exports = {
   stackOf,

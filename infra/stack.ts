@@ -166,15 +166,13 @@ export function timingProblems(catalog: Catalog, resources: Resources): string[]
   return problems;
 }
 
-/**
- * Builds the stack of a stage from a validated configuration and a catalog (the stack's own by
- * default), for a region (sizes are measured as deployed there; none: any region).
- */
-export function buildStack(stage: string, config: PostProcessingConfig, catalog: Catalog = FUNCTIONS, region?: string): Stack {
+/** Builds the stack of a stage from a validated configuration and a catalog (the stack's own by default). */
+export function buildStack(stage: string, config: PostProcessingConfig, catalog: Catalog = FUNCTIONS): Stack {
   checkStage(stage);
-  const ctx = stackContext(stage, config, region);
+  const ctx = stackContext(stage, config);
   const functions: Record<string, SlsFunction> = {};
-  const Resources: Resources = { ...queues(ctx, catalog) };
+  // What the roles refer to first: their sizes are measured with these names.
+  const Resources: Resources = { ...queues(ctx, catalog), FanOutTable: fanOutTable(stageNames(stage).fanOutTable), ...partitionsResources(ctx) };
   const rulesByQueue = new Map<QueueId, string[]>();
   const addRules = (queue: QueueId, names: string[]) => rulesByQueue.set(queue, [...(rulesByQueue.get(queue) ?? []), ...names]);
   for (const [fn, spec] of Object.entries(catalog)) {
@@ -184,7 +182,7 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
     const essential: Statement[] = spec.onFailure ? [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: queueArn(spec.onFailure.queue) }] : [];
     Object.assign(
       Resources,
-      functionRole({ id, fn, functionName: name, vpc: ctx.deploy.vpc !== undefined, essential, statements: spec.iam(ctx), option: OPTION_OF[fn] ?? fn, ...(region ? { region } : {}) }),
+      functionRole({ id, fn, functionName: name, vpc: ctx.deploy.vpc !== undefined, essential, statements: spec.iam(ctx), option: OPTION_OF[fn] ?? fn, resources: Resources }),
     );
     const environment = spec.environment?.(ctx);
     functions[fn] = {
@@ -210,8 +208,6 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
     }
   }
   for (const [queue, names] of rulesByQueue) Object.assign(Resources, deadLetterPolicy(queue, names));
-  Resources.FanOutTable = fanOutTable(stageNames(stage).fanOutTable);
-  Object.assign(Resources, partitionsResources(ctx));
   Object.assign(Resources, monitoringResources(ctx, catalog, sweepMinutes(catalog) * 60));
   tagResources(Resources, ctx);
   const problems = timingProblems(catalog, Resources);
