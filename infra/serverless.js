@@ -52,6 +52,7 @@ const fromStage = (pick) => async ({ resolveVariable }) => pick(stackOf(await re
 module.exports = {
   stackOf,
   stackName: fromStage((s) => s.stackName),
+  environment: fromStage((s) => s.environment),
   functions: fromStage((s) => s.functions),
   resources: fromStage((s) => s.Resources),
   outputs: fromStage((s) => s.Outputs),

@@ -3,6 +3,7 @@
  * (roles, queues, the table, rules, alarms, dashboard) and the Outputs. The timing rules that tie
  * numbers together are checked here, so a broken one fails `sls package` (and a test).
  */
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../lib/core/metric-names';
 import { CLAIM_LEASE_MS, FAN_OUT_QUEUE_MAX_RECEIVE_COUNT } from '../lib/fan-out/timing';
 import type { PostProcessingConfig } from '../lib/post-processing/config';
 import { arn, capitalized, getAtt, ref, RETAIN, type CfnResource, type Output, type Resources, type Statement } from './cfn';
@@ -32,6 +33,8 @@ export interface SlsFunction {
 
 export interface Stack {
   stackName: string;
+  /** provider.environment: what every function gets. */
+  environment: Record<string, string>;
   functions: Record<string, SlsFunction>;
   Resources: Resources;
   Outputs: Record<string, Output>;
@@ -212,7 +215,8 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
   tagResources(Resources, ctx);
   const problems = timingProblems(catalog, Resources);
   if (problems.length > 0) throw new Error(`Timing rules broken: ${problems.join('; ')}`);
-  return { stackName: stageNames(stage).stack, functions, Resources, Outputs: outputs(catalog) };
+  const environment = { POWERTOOLS_SERVICE_NAME: METRICS_SERVICE, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
+  return { stackName: stageNames(stage).stack, environment, functions, Resources, Outputs: outputs(catalog) };
 }
 
 /** The Outputs: each LambdaStep function's ARN (what `Lambda(function_arn=...)` takes), the queues' URLs. */

@@ -4,9 +4,9 @@
  * file). Powertools adds the `service` dimension (POWERTOOLS_SERVICE_NAME) to every set.
  */
 
-/** CloudWatch namespace of the metrics (POWERTOOLS_METRICS_NAMESPACE in serverless.yml). */
+/** CloudWatch namespace of the metrics (every function's POWERTOOLS_METRICS_NAMESPACE: infra/stack.ts). */
 export const METRICS_NAMESPACE = 'SageMakerPipelineFunctions';
-/** The `service` dimension's value (POWERTOOLS_SERVICE_NAME in serverless.yml). */
+/** The `service` dimension's value (every function's POWERTOOLS_SERVICE_NAME: infra/stack.ts). */
 export const METRICS_SERVICE = 'sagemaker-pipeline-functions';
 
 const SERVICE = ['service'] as const;
