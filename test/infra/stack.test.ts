@@ -1,4 +1,6 @@
 /** infra/stack.ts built in memory: the deploy options, the timing rules, and configurations at scale. */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import shipped from '../../config/post-processing.json';
 import type { Statement } from '../../infra/cfn';
 import { FUNCTIONS, type Catalog } from '../../infra/catalog';
@@ -248,5 +250,20 @@ describe('deploy warnings', () => {
     });
     expect(deployWarnings(own)).toEqual([]);
     expect(deployWarnings(parsePostProcessingConfig({ ...own, deploy: { alarms: { enabled: false } } }))).toEqual([]);
+  });
+});
+
+describe('infra/serverless.js (what serverless.yml reads)', () => {
+  it('prints a refusal once, to stderr, and ends the command with exit code 1 (no osls noise around it)', () => {
+    // Outside jest's module system, as osls loads it (tsx compiles the TypeScript).
+    const { JEST_WORKER_ID: _worker, ...env } = process.env;
+    const result = spawnSync(process.execPath, ['-e', `require('./infra/serverless.js').stackOf('${'s'.repeat(257)}')`], {
+      cwd: path.join(__dirname, '..', '..'),
+      env,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^The stack would exceed AWS limits:\n- stage "s{40}\.\.\." is 257 characters: at most 256 [^\n]*$/);
+    expect(result.stdout).toBe('');
   });
 });
