@@ -111,7 +111,7 @@ function deadLetterPolicy(queue: QueueId, ruleNames: string[]): Resources {
 }
 
 /** The function's events as osls takes them (the configured pipelines' rules are resources: statusRules). */
-function events(ctx: StackContext, fn: string, spec: FunctionSpec): Record<string, unknown>[] {
+function events(ctx: StackContext, spec: FunctionSpec): Record<string, unknown>[] {
   const trigger = spec.trigger;
   switch (trigger.kind) {
     case 'SQS':
@@ -119,8 +119,7 @@ function events(ctx: StackContext, fn: string, spec: FunctionSpec): Record<strin
     case 'schedule':
       return [{ schedule: { name: sweepRule(ctx.stage), rate: `rate(${trigger.rateMinutes} minutes)` } }];
     case 'EventBridge': {
-      if (trigger.rules !== 'childStatus') return [];
-      if (!spec.onFailure) throw new Error(`${fn}: an EventBridge function needs an on-failure queue for its rule's dead letters`);
+      if (trigger.rules !== 'childStatus' || !spec.onFailure) return [];
       return [
         {
           eventBridge: {
@@ -199,9 +198,11 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
       ...(spec.onFailure
         ? { maximumRetryAttempts: spec.onFailure.maximumRetryAttempts(ctx), destinations: { onFailure: { type: 'sqs' as const, arn: queueArn(spec.onFailure.queue) } } }
         : {}),
-      events: events(ctx, fn, spec),
+      events: events(ctx, spec),
     };
-    if (spec.trigger.kind === 'EventBridge' && spec.onFailure) {
+    if (spec.trigger.kind === 'EventBridge') {
+      // What a rule cannot deliver, and what fails after Lambda's retries, is kept in that queue.
+      if (!spec.onFailure) throw new Error(`${fn}: an EventBridge function needs an on-failure queue for its rules' dead letters`);
       if (spec.trigger.rules === 'childStatus') addRules(spec.onFailure.queue, [childStatusRule(stage)]);
       else {
         const built = statusRules(ctx, { functionId: functionId(fn), deadLetterQueue: spec.onFailure.queue });
