@@ -3,6 +3,7 @@
  * workgroups and result locations, the configured pipelines), and the role of a function: its
  * statements in an inline policy, split into managed policies when they outgrow it (never widened).
  */
+import { ConfigurationError } from '../lib/core/errors';
 import type { PostProcessingConfig, Route } from '../lib/post-processing/config';
 import { AWS_LIMITS, jsonSize } from './limits';
 import { arn, ref, sub, type CfnResource, type CfnValue, type Resources, type Statement } from './cfn';
@@ -107,7 +108,7 @@ const VPC_ENI_ACTIONS = [
 ];
 
 /** Raised when a configuration cannot fit an AWS limit: names the option and the limit. */
-export class StackLimitError extends Error {
+export class StackLimitError extends ConfigurationError {
   override name = 'StackLimitError';
 }
 

@@ -143,6 +143,11 @@ function events(ctx: StackContext, spec: FunctionSpec): Record<string, unknown>[
 /** The option that makes a function's statements grow, named when they cannot fit. */
 const OPTION_OF: Record<string, string> = { onPipelineExecutionStatus: 'pipelines (their names, routes and tables)' };
 
+/** A rule that ties two numbers of the stack together is broken (a catalog or lib/fan-out/timing.ts edit). */
+export class TimingRuleError extends Error {
+  override name = 'TimingRuleError';
+}
+
 /** The timing rules that keep the fan-in safe, over a catalog and the resources built from it: each broken one, described. */
 export function timingProblems(catalog: Catalog, resources: Resources): string[] {
   const problems: string[] = [];
@@ -215,7 +220,7 @@ export function buildStack(stage: string, config: PostProcessingConfig, catalog:
   Object.assign(Resources, monitoringResources(ctx, catalog, sweepMinutes(catalog) * 60));
   tagResources(Resources, ctx);
   const problems = timingProblems(catalog, Resources);
-  if (problems.length > 0) throw new Error(`Timing rules broken: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new TimingRuleError(`Timing rules broken: ${problems.join('; ')}`);
   const environment = { POWERTOOLS_SERVICE_NAME: METRICS_SERVICE, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE };
   return { stackName: stageNames(stage).stack, environment, functions, Resources, Outputs: outputs(catalog) };
 }

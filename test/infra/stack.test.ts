@@ -9,7 +9,7 @@ import { StackLimitError } from '../../infra/iam';
 import { AWS_LIMITS, jsonSize } from '../../infra/limits';
 import { registrationAlarmId } from '../../infra/monitoring';
 import { postProcessingStatements } from '../../infra/post-processing';
-import { buildStack, deployWarnings, SHIPPED_EXAMPLES, timingProblems } from '../../infra/stack';
+import { buildStack, deployWarnings, SHIPPED_EXAMPLES, TimingRuleError, timingProblems } from '../../infra/stack';
 import { CLAIM_LEASE_MS, FAN_OUT_QUEUE_MAX_RECEIVE_COUNT } from '../../lib/fan-out/timing';
 import { deployOptions, parsePostProcessingConfig, type PostProcessingConfig } from '../../lib/post-processing/config';
 
@@ -150,6 +150,7 @@ describe('the timing rules', () => {
 
   it('fail the build when a function that claims fan-outs may outlive the claim lease', () => {
     const slow: Catalog = { ...FUNCTIONS, sweepFanOuts: { ...FUNCTIONS.sweepFanOuts, timeout: CLAIM_LEASE_MS / 1000 } };
+    expect(() => buildStack('dev', config, slow)).toThrow(TimingRuleError);
     expect(() => buildStack('dev', config, slow)).toThrow(/CLAIM_LEASE_MS \(150000 ms\) must outlast sweepFanOuts's timeout \(150 s\)/);
   });
 
