@@ -5,7 +5,8 @@
  * that fits its limit is kept as is; a longer one becomes `<service>-<stage cut>-<hash>-<suffix>`,
  * where <hash> is the first 8 hex digits of the SHA-256 of the whole stage and <stage cut> the stage's
  * first characters that still fit (dropped, with its hyphen, when none fit). The service prefix (which
- * holds `sagemaker`: see facts/sagemaker.md) and the suffix are never cut.
+ * holds `sagemaker`, the word the managed policy AmazonSageMakerPipelinesIntegrations requires in a
+ * function's name: docs/lambda-step.md) and the suffix are never cut.
  */
 import { createHash } from 'node:crypto';
 
