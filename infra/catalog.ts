@@ -222,12 +222,12 @@ export function calledBy(trigger: Trigger): string {
     case 'LambdaStep':
       return 'LambdaStep';
     case 'SQS':
-      return `SQS (${trigger.what})`;
+      return trigger.what;
     case 'EventBridge':
-      return `EventBridge (${trigger.what})`;
+      return 'EventBridge';
     case 'schedule':
-      return `schedule (every ${trigger.rateMinutes} minutes)`;
+      return 'a schedule';
     case 'operator':
-      return 'an operator (`sls invoke`)';
+      return 'an operator';
   }
 }
