@@ -116,8 +116,12 @@ describe('checkTemplateLimits', () => {
     expect(jsonSize(JSON.stringify(policyOfSize(500), null, 4))).toBe(500);
     const queue = resource('AWS::SQS::Queue', { QueueName: 'q'.repeat(80) });
     const arn = 'arn::sqs:::'.length + 10 + 16 + 12 + 80;
-    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { Q: queue })).toBe(arn);
-    expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { Q: queue })).toBe(arn + 2);
+    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { resources: { Q: queue } })).toBe(arn);
+    expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { resources: { Q: queue } })).toBe(arn + 2);
+    // Packaged for a known Region, the Region and its partition count at their real length.
+    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { resources: { Q: queue }, region: 'eu-west-1' })).toBe('arn:aws:sqs:eu-west-1::'.length + 12 + 80);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, { region: 'cn-north-1' })).toBe('aws-cn'.length);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, { region: 'us-gov-west-1' })).toBe('aws-us-gov'.length);
     // A resource the template does not name is counted at REFERENCE_LENGTH.
     expect(resolvedLength({ 'Fn::GetAtt': ['Missing', 'Arn'] }, {})).toBe(256);
   });
@@ -147,6 +151,16 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(rule(JSON.stringify(patternOfSize(2049))))).toEqual(['eventPatternChars']);
     const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
     expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 16 + 12);
+  });
+
+  it('measures with the packaging Region when given: a pattern over the limit anywhere may fit in us-east-1', () => {
+    const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
+    const pattern = (n: number) => ({ detail: { pipelineArn: Array.from({ length: n }, () => ({ 'equals-ignore-case': arn })) } });
+    const rule = (n: number) => template({ Rule: resource('AWS::Events::Rule', { EventPattern: pattern(n) }) });
+    let n = 1;
+    while (jsonSize(pattern(n + 1)) <= 2048) n += 1;
+    expect(limitsOf(rule(n + 1))).toEqual(['eventPatternChars']);
+    expect(checkTemplateLimits(rule(n + 1), { region: 'us-east-1' }).map((v) => v.limit)).toEqual([]);
   });
 
   it('refuses more than 5 targets on a rule, and more than 300 rules on one bus', () => {
