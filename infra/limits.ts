@@ -28,8 +28,8 @@ export interface Template {
 /** The longest value each pseudo parameter takes, in characters. */
 export const PSEUDO_PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
   'AWS::AccountId': 12,
-  // ap-southeast-5, us-isob-east-1: 14; headroom for longer Region names to come.
-  'AWS::Region': 16,
+  // ap-southeast-5, us-isob-east-1: 14 (without a Region given: checkTemplateLimits' options).
+  'AWS::Region': 14,
   // aws-us-gov: 10.
   'AWS::Partition': 10,
   // amazonaws.com.cn: 16.

@@ -115,7 +115,7 @@ describe('checkTemplateLimits', () => {
   it('does not count whitespace in policies, and counts an intrinsic ARN at its longest', () => {
     expect(jsonSize(JSON.stringify(policyOfSize(500), null, 4))).toBe(500);
     const queue = resource('AWS::SQS::Queue', { QueueName: 'q'.repeat(80) });
-    const arn = 'arn::sqs:::'.length + 10 + 16 + 12 + 80;
+    const arn = 'arn::sqs:::'.length + 10 + 14 + 12 + 80;
     expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { resources: { Q: queue } })).toBe(arn);
     expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { resources: { Q: queue } })).toBe(arn + 2);
     // Packaged for a known Region, the Region and its partition count at their real length.
@@ -150,7 +150,7 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(rule(patternOfSize(2049)))).toEqual(['eventPatternChars']);
     expect(limitsOf(rule(JSON.stringify(patternOfSize(2049))))).toEqual(['eventPatternChars']);
     const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
-    expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 16 + 12);
+    expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 14 + 12);
   });
 
   it('measures with the packaging Region when given: a pattern over the limit anywhere may fit in us-east-1', () => {
