@@ -49,7 +49,7 @@ const A = '${AWS::AccountId}';
  * How Ref and Fn::GetAtt resolve for the resource types the stack names: the property holding the
  * name, what Ref returns, and the ARN before the name (the Fn::GetAtt Arn).
  */
-const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 'url'; arn: string }>> = {
+const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 'url'; arn: string; arnSuffix?: string }>> = {
   'AWS::Lambda::Function': { name: 'FunctionName', ref: 'name', arn: `arn:${P}:lambda:${R}:${A}:function:` },
   'AWS::IAM::Role': { name: 'RoleName', ref: 'name', arn: `arn:${P}:iam::${A}:role/` },
   'AWS::SQS::Queue': { name: 'QueueName', ref: 'url', arn: `arn:${P}:sqs:${R}:${A}:` },
@@ -57,7 +57,7 @@ const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 
   'AWS::DynamoDB::Table': { name: 'TableName', ref: 'name', arn: `arn:${P}:dynamodb:${R}:${A}:table/` },
   'AWS::Events::Rule': { name: 'Name', ref: 'name', arn: `arn:${P}:events:${R}:${A}:rule/` },
   'AWS::Athena::WorkGroup': { name: 'Name', ref: 'name', arn: `arn:${P}:athena:${R}:${A}:workgroup/` },
-  'AWS::Logs::LogGroup': { name: 'LogGroupName', ref: 'name', arn: `arn:${P}:logs:${R}:${A}:log-group:` },
+  'AWS::Logs::LogGroup': { name: 'LogGroupName', ref: 'name', arn: `arn:${P}:logs:${R}:${A}:log-group:`, arnSuffix: ':*' },
   'AWS::S3::Bucket': { name: 'BucketName', ref: 'name', arn: `arn:${P}:s3:::` },
 };
 const QUEUE_URL = `https://sqs.${R}.${'${AWS::URLSuffix}'}/${A}/`;
@@ -108,16 +108,16 @@ export const resolvedLength = (value: unknown, context: TemplateContext = {}): n
 export const jsonSize = (value: unknown, context: TemplateContext = {}): number => jsonSizeIn(value, contextOf(context));
 
 /** The longest value of `Ref: id` or `Fn::GetAtt: [id, attribute]` given the template's resources. */
-function referenceLength(id: string, attribute: string | undefined, ctx: Context): number {
+function referenceLength(id: string, attribute: string | undefined, ctx: Context, depth: number): number {
   if (attribute === undefined && id in ctx.pseudo) return ctx.pseudo[id] ?? 0;
   const resource = ctx.resources[id];
   const form = isRecord(resource) && typeof resource.Type === 'string' ? REFERENCES[resource.Type] : undefined;
   const properties = isRecord(resource) && isRecord(resource.Properties) ? resource.Properties : {};
   if (form === undefined || !(form.name in properties)) return REFERENCE_LENGTH;
-  // The name property of a resource never refers to the resource itself: no cycle to guard against.
-  const name = lengthOf(properties[form.name], ctx);
-  const arn = subLength(form.arn, {}, ctx) + name + (resource && isRecord(resource) && resource.Type === 'AWS::Logs::LogGroup' ? 2 : 0);
-  if (attribute === undefined) return form.ref === 'name' ? name : form.ref === 'arn' ? arn : subLength(QUEUE_URL, {}, ctx) + name;
+  // A name that refers back to its resource (a broken template) ends at MAX_INTRINSIC_DEPTH.
+  const name = lengthOf(properties[form.name], ctx, depth + 1);
+  const arn = subLength(form.arn, {}, ctx, depth + 1) + name + (form.arnSuffix ?? '').length;
+  if (attribute === undefined) return form.ref === 'name' ? name : form.ref === 'arn' ? arn : subLength(QUEUE_URL, {}, ctx, depth + 1) + name;
   if (attribute === 'Arn') return arn;
   if (attribute === form.name || attribute === 'QueueName' || attribute === 'TopicName') return name;
   return REFERENCE_LENGTH;
@@ -140,15 +140,14 @@ function intrinsic(value: unknown): [string, unknown] | undefined {
 }
 
 /** The length of `${Name}` or `${Id.Attribute}` once substituted, given the Fn::Sub's own variables. */
-function substitutionLength(name: string, variables: Record<string, unknown>, ctx: Context): number {
-  if (name in variables) return lengthOf(variables[name], ctx);
-  if (name in ctx.pseudo) return referenceLength(name, undefined, ctx);
+function substitutionLength(name: string, variables: Record<string, unknown>, ctx: Context, depth: number): number {
+  if (name in variables) return lengthOf(variables[name], ctx, depth + 1);
   const dot = name.indexOf('.');
-  return dot < 0 ? referenceLength(name, undefined, ctx) : referenceLength(name.slice(0, dot), name.slice(dot + 1), ctx);
+  return dot < 0 || name in ctx.pseudo ? referenceLength(name, undefined, ctx, depth + 1) : referenceLength(name.slice(0, dot), name.slice(dot + 1), ctx, depth + 1);
 }
 
 /** The longest text of a Fn::Sub template: literal characters plus the allowance of each `${...}`. */
-function subLength(text: string, variables: Record<string, unknown>, ctx: Context): number {
+function subLength(text: string, variables: Record<string, unknown>, ctx: Context, depth: number): number {
   let length = 0;
   let rest = text;
   for (;;) {
@@ -162,7 +161,7 @@ function subLength(text: string, variables: Record<string, unknown>, ctx: Contex
     }
     const end = rest.indexOf('}', start);
     if (end < 0) return length + rest.length;
-    length += start + substitutionLength(rest.slice(start + 2, end), variables, ctx);
+    length += start + substitutionLength(rest.slice(start + 2, end), variables, ctx, depth);
     rest = rest.slice(end + 1);
   }
 }
@@ -171,21 +170,21 @@ function subLength(text: string, variables: Record<string, unknown>, ctx: Contex
 function lengthOf(value: unknown, ctx: Context, depth = 0): number {
   if (typeof value === 'string') return value.length;
   const fn = intrinsic(value);
-  if (fn === undefined) return jsonLength(value, ctx);
-  // Templates nest intrinsics a few levels: deeper is not a template osls writes.
+  // Templates nest intrinsics a few levels: deeper (or a cycle of references) is not a template osls writes.
   if (depth > MAX_INTRINSIC_DEPTH) return REFERENCE_LENGTH;
+  if (fn === undefined) return jsonLength(value, ctx, depth);
   const [name, args] = fn;
   const length = (v: unknown) => lengthOf(v, ctx, depth + 1);
   switch (name) {
     case 'Ref':
-      return typeof args === 'string' ? referenceLength(args, undefined, ctx) : REFERENCE_LENGTH;
+      return typeof args === 'string' ? referenceLength(args, undefined, ctx, depth) : REFERENCE_LENGTH;
     case 'Fn::GetAtt': {
       const [id, attribute] = typeof args === 'string' ? args.split('.', 2) : Array.isArray(args) ? args : [];
-      return typeof id === 'string' && typeof attribute === 'string' ? referenceLength(id, attribute, ctx) : REFERENCE_LENGTH;
+      return typeof id === 'string' && typeof attribute === 'string' ? referenceLength(id, attribute, ctx, depth) : REFERENCE_LENGTH;
     }
     case 'Fn::Sub': {
-      if (typeof args === 'string') return subLength(args, {}, ctx);
-      if (Array.isArray(args) && typeof args[0] === 'string') return subLength(args[0], isRecord(args[1]) ? args[1] : {}, ctx);
+      if (typeof args === 'string') return subLength(args, {}, ctx, depth);
+      if (Array.isArray(args) && typeof args[0] === 'string') return subLength(args[0], isRecord(args[1]) ? args[1] : {}, ctx, depth);
       return REFERENCE_LENGTH;
     }
     case 'Fn::Join': {
@@ -207,14 +206,14 @@ function lengthOf(value: unknown, ctx: Context, depth = 0): number {
  * resolved length; `measure` counts a piece of text (characters, or UTF-8 bytes). Iterative: a value
  * nested thousands deep is measured, not a stack overflow.
  */
-function jsonLength(value: unknown, ctx: Context, measure: (text: string) => number = (t) => t.length): number {
+function jsonLength(value: unknown, ctx: Context, depth = 0, measure: (text: string) => number = (t) => t.length): number {
   let total = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') total += measure(JSON.stringify(v));
     else if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) total += measure(JSON.stringify(v ?? null));
-    else if (intrinsic(v) !== undefined) total += 2 + lengthOf(v, ctx);
+    else if (intrinsic(v) !== undefined) total += 2 + lengthOf(v, ctx, depth + 1);
     else if (Array.isArray(v)) {
       total += 2 + Math.max(0, v.length - 1);
       for (const item of v) stack.push(item);
@@ -396,7 +395,7 @@ function checkLambda(resources: Resource[], ctx: Context): LimitViolation[] {
     if (type !== 'AWS::Lambda::Function' || !isRecord(properties.Environment)) return [];
     const variables = properties.Environment.Variables;
     // UTF-8 bytes of the variables' JSON: keys, values and their quoting, at their longest.
-    const bytes = jsonLength(variables ?? {}, ctx, (t) => Buffer.byteLength(t));
+    const bytes = jsonLength(variables ?? {}, ctx, 0, (t) => Buffer.byteLength(t));
     return overLimit('lambdaEnvironmentBytes', `${id}.Environment.Variables`, bytes);
   });
 }

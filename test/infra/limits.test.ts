@@ -209,6 +209,18 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardName: 'with space', DashboardBody: '{}' }) }))).toEqual(['dashboardName']);
   });
 
+  it('ends on references that loop and on intrinsics nested thousands deep', () => {
+    const loop = template({
+      A: resource('AWS::SQS::Queue', { QueueName: { 'Fn::GetAtt': ['B', 'QueueName'] } }),
+      B: resource('AWS::SQS::Queue', { QueueName: { 'Fn::Sub': '${A.QueueName}' } }),
+      Role: resource('AWS::IAM::Role', { Policies: [{ PolicyName: 'p', PolicyDocument: { Resource: { 'Fn::GetAtt': ['A', 'Arn'] } } }] }),
+    });
+    expect(() => checkTemplateLimits(loop)).not.toThrow();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 5000; i += 1) deep = { a: { 'Fn::If': ['c', deep, 'y'] } };
+    expect(() => checkTemplateLimits(template({ Rule: resource('AWS::Events::Rule', { EventPattern: deep }) }))).not.toThrow();
+  });
+
   const known = new Set(Object.keys(AWS_LIMITS));
   const types = fc.constantFrom('AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::Events::Rule', 'AWS::CloudWatch::Dashboard', 'AWS::Lambda::Function', 'AWS::SQS::Queue');
     const property = fc.constantFrom('Policies', 'PolicyDocument', 'Roles', 'EventPattern', 'Targets', 'DashboardBody', 'DashboardName', 'Environment', 'Tags', 'QueueName', 'FunctionName', 'ManagedPolicyArns');
