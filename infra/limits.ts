@@ -447,21 +447,25 @@ function subText(value: unknown): string | undefined {
   return Array.isArray(fn[1]) && typeof fn[1][0] === 'string' ? fn[1][0] : undefined;
 }
 
-/** The dashboard body's JSON, substitutions replaced by a placeholder; undefined when not readable. */
+/**
+ * The dashboard body's JSON, each substitution replaced by `0` (valid in a string and as a number);
+ * `undefined` when built by other means than text, Fn::Sub or Fn::Join; `invalid` when not JSON.
+ */
 function dashboardBody(value: unknown): unknown {
   const fn = intrinsic(value);
-  let text = typeof value === 'string' ? value : subText(value)?.replace(/\$\{[^}]*\}/g, 'x');
+  let text = typeof value === 'string' ? value : subText(value)?.replace(/\$\{[^}]*\}/g, '0');
   if (fn && fn[0] === 'Fn::Join' && Array.isArray(fn[1]) && typeof fn[1][0] === 'string' && Array.isArray(fn[1][1])) {
     const separator = fn[1][0];
-    text = fn[1][1].map((part: unknown) => (typeof part === 'string' ? part : 'x')).join(separator);
+    text = fn[1][1].map((part: unknown) => (typeof part === 'string' ? part : '0')).join(separator);
   }
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return undefined;
+    return INVALID_JSON;
   }
 }
+const INVALID_JSON = Symbol('invalid JSON');
 
 function checkDashboards(resources: Resource[]): LimitViolation[] {
   return resources.flatMap(({ id, type, properties }) => {
@@ -472,6 +476,9 @@ function checkDashboards(resources: Resource[]): LimitViolation[] {
       problems.push({ limit: 'dashboardName', where: `${id}.DashboardName`, message: `${id}.DashboardName: only A-Za-z0-9, - and _ (got ${JSON.stringify(name)})` });
     }
     const body = dashboardBody(properties.DashboardBody);
+    if (body === INVALID_JSON) {
+      problems.push({ limit: 'dashboardWidgets', where: `${id}.DashboardBody`, message: `${id}.DashboardBody: not JSON, which PutDashboard refuses (${AWS_LIMITS.dashboardName.source})` });
+    }
     const widgets = isRecord(body) && Array.isArray(body.widgets) ? body.widgets : [];
     problems.push(...overLimit('dashboardWidgets', `${id}.DashboardBody`, widgets.length));
     widgets.forEach((widget, i) => {

@@ -207,6 +207,9 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(dashboard(1, 500))).toEqual([]);
     expect(limitsOf(dashboard(1, 501))).toEqual(['dashboardMetricsPerWidget']);
     expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardName: 'with space', DashboardBody: '{}' }) }))).toEqual(['dashboardName']);
+    // A substitution in a number's place still reads as JSON; a body that is not JSON cannot deploy.
+    expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardBody: { 'Fn::Sub': '{"widgets": [], "start": ${Start}}' } }) }))).toEqual([]);
+    expect(checkTemplateLimits(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardBody: '{"widgets": [' }) }))[0]?.message).toMatch(/^D\.DashboardBody: not JSON/);
   });
 
   it('ends on references that loop and on intrinsics nested thousands deep', () => {
