@@ -70,10 +70,9 @@ interface Context {
   pseudo: Readonly<Record<string, number>>;
 }
 
-/** Where the template goes: with the Region known, its pseudo parameters are measured exactly. */
-export interface TemplateContext {
+/** The template's resources, and the Region osls packages for (`--region`): with it, AWS::Region and AWS::Partition count at their real length. */
+interface TemplateContext {
   resources?: Resources;
-  /** The Region osls packages for (`--region`): AWS::Region and AWS::Partition at their real length. */
   region?: string;
 }
 
@@ -102,10 +101,10 @@ function contextOf(context: TemplateContext): Context {
  * The longest string a template value resolves to, in characters (a string as is; an intrinsic
  * function by the rules in this module's comment; anything else as its JSON text).
  */
-export const resolvedLength = (value: unknown, context: TemplateContext = {}): number => lengthOf(value, contextOf(context));
+export const resolvedLength = (value: unknown, resources: Resources = {}, region?: string): number => lengthOf(value, contextOf({ resources, region }));
 
 /** The JSON length of a policy document or event pattern without whitespace, intrinsics at their longest. */
-export const jsonSize = (value: unknown, context: TemplateContext = {}): number => jsonSizeIn(value, contextOf(context));
+export const jsonSize = (value: unknown, resources: Resources = {}, region?: string): number => jsonSizeIn(value, contextOf({ resources, region }));
 
 /** The longest value of `Ref: id` or `Fn::GetAtt: [id, attribute]` given the template's resources. */
 function referenceLength(id: string, attribute: string | undefined, ctx: Context, depth: number): number {

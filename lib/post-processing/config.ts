@@ -1,7 +1,7 @@
 /**
  * The operator's post-processing configuration (config/post-processing.json): for each pipeline, the
  * Glue tables to update when it succeeds, and the deploy options. One schema serves the tests, the
- * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
+ * deploy (infra/serverless.js loads it through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
 import { AWS_LIMITS, LOG_RETENTION_DAYS, RESERVED_TAG_PREFIX, TAG_CHARACTERS } from '../core/aws-limits';
@@ -23,6 +23,8 @@ const glueNameRule = (what: string) => `expected a lower-case Glue ${what} name 
 const S3_URI = /^s3:\/\/([^/]*)(\/[^*?$\s]*)?$/;
 const WORK_GROUP = new RegExp(`^[a-zA-Z0-9._-]{1,${AWS_LIMITS.athenaWorkGroupName.value}}$`);
 const BUCKET = new RegExp(`^[a-z0-9][a-z0-9.-]{1,${AWS_LIMITS.bucketName.value - 2}}[a-z0-9]$`);
+// A SageMaker pipeline name, or a pattern of them with IAM's wildcards.
+const CHILD_PIPELINES = new RegExp(`^[a-zA-Z0-9*?-]{1,${AWS_LIMITS.pipelineName.value}}$`);
 const BUCKET_RULE = `expected an S3 bucket name (3-${AWS_LIMITS.bucketName.value} of a-z 0-9 . -, starting and ending with a letter or digit, no "..", not an IP address, no reserved prefix or suffix)`;
 // Prefixes and suffixes S3 reserves (bucket naming rules).
 const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
@@ -126,7 +128,7 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ALARM_PERIODS_MINUTES = [1, 5, 15, 60] as const;
 
-/** The stack's CloudWatch alarms (infra/monitoring.js); every field has a default. */
+/** The stack's CloudWatch alarms (infra/monitoring.ts); every field has a default. */
 const AlarmOptions = z.strictObject({
   /** false: no alarm, no topic (the dashboard stays). Default true. */
   enabled: z.optional(z.boolean()),
@@ -174,6 +176,13 @@ const DeployOptions = z.strictObject({
    * startChildPipelines and fanOutCallback. Without it, objects of every bucket.
    */
   fanOutManifestBuckets: z.optional(list(bucketName(), 'bucket names')),
+  /**
+   * The buckets fan-out results (`resultsS3Uri`) may be written to: s3:PutObject on their objects for
+   * the fan-in functions. Without it, none (a fan-out asking for results is refused).
+   */
+  fanOutResultsBuckets: z.optional(list(bucketName(), 'bucket names', 0)),
+  /** The child pipelines the fan-out functions may start, stop and retry: a name or IAM pattern (`child-*`). Default `*`. */
+  childPipelines: z.optional(text(CHILD_PIPELINES, 'expected a pipeline name or pattern (letters, digits, -, IAM wildcards * and ?; 1-256 chars)')),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
   maximumRetryAttempts: z.optional(wholeNumber(0, 2, 'retries')),
   /** KMS keys of the routed tables' data (SSE-KMS): kms:Decrypt on exactly these for the function reading it. */
@@ -326,14 +335,24 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   return parsed.data;
 }
 
+type Deploy = NonNullable<PostProcessingConfig['deploy']>;
+/** The deploy options with their defaults applied: every option of the schema, so none is lost on the way. */
+export type ResolvedDeployOptions = Omit<Deploy, 'logRetentionInDays' | 'maximumRetryAttempts' | 'fanOutResultsBuckets' | 'childPipelines'> & {
+  logRetentionInDays: NonNullable<Deploy['logRetentionInDays']>;
+  maximumRetryAttempts: number;
+  fanOutResultsBuckets: string[];
+  childPipelines: string;
+};
+
 /** The deploy options with their defaults applied. */
-export function deployOptions(config: PostProcessingConfig) {
+export function deployOptions(config: PostProcessingConfig): ResolvedDeployOptions {
+  const deploy = config.deploy ?? {};
   return {
-    vpc: config.deploy?.vpc,
-    costAllocationTag: config.deploy?.costAllocationTag,
-    logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
-    maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
-    lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
+    ...deploy,
+    logRetentionInDays: deploy.logRetentionInDays ?? 30,
+    maximumRetryAttempts: deploy.maximumRetryAttempts ?? 2,
+    fanOutResultsBuckets: deploy.fanOutResultsBuckets ?? [],
+    childPipelines: deploy.childPipelines ?? '*',
   };
 }
 

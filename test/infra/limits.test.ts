@@ -116,12 +116,12 @@ describe('checkTemplateLimits', () => {
     expect(jsonSize(JSON.stringify(policyOfSize(500), null, 4))).toBe(500);
     const queue = resource('AWS::SQS::Queue', { QueueName: 'q'.repeat(80) });
     const arn = 'arn::sqs:::'.length + 10 + 14 + 12 + 80;
-    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { resources: { Q: queue } })).toBe(arn);
-    expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { resources: { Q: queue } })).toBe(arn + 2);
+    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { Q: queue })).toBe(arn);
+    expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { Q: queue })).toBe(arn + 2);
     // Packaged for a known Region, the Region and its partition count at their real length.
-    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { resources: { Q: queue }, region: 'eu-west-1' })).toBe('arn:aws:sqs:eu-west-1::'.length + 12 + 80);
-    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, { region: 'cn-north-1' })).toBe('aws-cn'.length);
-    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, { region: 'us-gov-west-1' })).toBe('aws-us-gov'.length);
+    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { Q: queue }, 'eu-west-1')).toBe('arn:aws:sqs:eu-west-1::'.length + 12 + 80);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, {}, 'cn-north-1')).toBe('aws-cn'.length);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, {}, 'us-gov-west-1')).toBe('aws-us-gov'.length);
     // A resource the template does not name is counted at REFERENCE_LENGTH.
     expect(resolvedLength({ 'Fn::GetAtt': ['Missing', 'Arn'] }, {})).toBe(256);
   });

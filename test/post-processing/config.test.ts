@@ -31,11 +31,10 @@ describe('parsePostProcessingConfig', () => {
 
   it('applies the deploy defaults', () => {
     expect(deployOptions(parsePostProcessingConfig(config()))).toEqual({
-      vpc: undefined,
-      costAllocationTag: undefined,
       logRetentionInDays: 30,
       maximumRetryAttempts: 2,
-      lambdaStepPartitions: undefined,
+      fanOutResultsBuckets: [],
+      childPipelines: '*',
     });
   });
 
