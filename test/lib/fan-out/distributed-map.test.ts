@@ -1,12 +1,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
+import { claimFanOut, finishAbandonedCompletion } from '../../../lib/fan-out/completion';
 import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
 import type { FanInDeps } from '../../../lib/fan-out/fan-in-deps';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { fanOutProgress } from '../../../lib/fan-out/progress';
 import { resultsWriter, writeResultsObject } from '../../../lib/fan-out/results-s3';
 import { sweepFanOut } from '../../../lib/fan-out/sweep';
+import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
 import { FakeS3Objects } from '../../../doubles/fake-s3-objects';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
@@ -169,6 +171,18 @@ describe('fan-in: Distributed Map options', () => {
       const progress = await fanOutProgress(deps.store, parent);
       expect(progress.children).toMatchObject({ cancelled: 5, running: 3 });
       expect(progress.tolerance).toEqual({ count: 1, exceeded: true });
+    });
+
+    it('lets the sweep take over a completion a crash left once the tolerance was exceeded (children still running)', async () => {
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      deps.store = new FanInStore(dynamo.doc, TABLE, () => now);
+      await begin({ items: items(3), toleratedFailureCount: '0' });
+      // The invocation that counted the failure claimed the completion and died before sending it.
+      await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Failed');
+      expect(await claimFanOut(deps, parent, 'COMPLETING')).toBe(true);
+      now += CLAIM_LEASE_MS + 1_000;
+      expect(await finishAbandonedCompletion(deps, parent)).toBe(true);
+      expect(fake.failureCalls.map((c) => c.FailureReason)).toEqual([expect.stringMatching(/^tolerated failures exceeded: 1 of 3/)]);
     });
 
     it('stops the running children too with stopOnFailure', async () => {
