@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../lib/core/errors';
 import { manifestColumns, manifestFormat, parseManifest, type ManifestFormat } from '../../../lib/fan-out/manifest';
+import { itemParameters } from '../../../lib/fan-out/parameters';
 
 const LIMITS = { maxItems: 10_000 };
 const sample = (file: string) => readFileSync(join(__dirname, '..', '..', '..', 'events', 'manifests', file), 'utf8');
@@ -51,13 +52,13 @@ describe('parseManifest', () => {
   });
 
   it('names the line of a malformed JSON line, a CSV row of the wrong width and an unclosed quote', () => {
-    expect(() => items('{"a": 1}\n{"a": 2\n', 'jsonl')).toThrow(/^itemsS3Uri: line 2: not JSON/);
+    expect(() => items('{"a": 1}\n{"a": 2\n', 'jsonl')).toThrow('itemsS3Uri: line 2, column 8: not JSON: the text ends inside an object (expected "," or "}")');
     expect(() => items('a,b\n1,2\n3\n', 'csv')).toThrow('itemsS3Uri: line 3: 1 fields, the header has 2 columns');
     expect(() => items('a\n1\n"open\n', 'csv')).toThrow('itemsS3Uri: line 3: a quoted field is not closed');
     expect(() => items('a\nx"y\n', 'csv')).toThrow(/itemsS3Uri: line 2: a quote inside an unquoted field/);
-    expect(() => items('[{"a": 1},\n{"a" 2}]', 'json')).toThrow(/^itemsS3Uri: line 2: not JSON/);
-    // Where JSON.parse names no position, the manifest as a whole is named.
-    expect(() => items('[1,\n2,\n}', 'json')).toThrow(/^itemsS3Uri: manifest: not JSON/);
+    expect(() => items('[{"a": 1},\n{"a" 2}]', 'json')).toThrow('itemsS3Uri: line 2, column 6: not JSON: expected ":" after a key, found "2"');
+    // JSON.parse named no position here: the line and column are named all the same.
+    expect(() => items('[1,\n2,\n}', 'json')).toThrow('itemsS3Uri: line 3, column 1: not JSON: unexpected "}" where a value was expected');
   });
 
   it('names the column of a header that is not a parameter name, or is given twice', () => {
@@ -68,7 +69,9 @@ describe('parseManifest', () => {
   });
 
   it('refuses __proto__ keys, null values, lists and non-finite numbers in JSON items, naming the line', () => {
-    expect(() => items('{"a": 1}\n{"__proto__": {"x": 1}}\n', 'jsonl')).toThrow('itemsS3Uri: line 2, key "__proto__": not a parameter name this function accepts');
+    expect(() => items('{"a": 1}\n{"__proto__": {"x": 1}}\n', 'jsonl')).toThrow(
+      'itemsS3Uri: line 2.__proto__: refused key (JavaScript objects cannot hold "__proto__" as data) (line 2, column 2)',
+    );
     expect(() => items('{"a": null}\n', 'jsonl')).toThrow(/itemsS3Uri: line 1, key "a": null is not a parameter value/);
     expect(() => items('[1, [2]]', 'json')).toThrow('itemsS3Uri: item 2: expected a string, number, boolean or object (got a list)');
     expect(() => items('null\n', 'jsonl')).toThrow(/itemsS3Uri: line 1: expected a string, number, boolean or object \(got null\)/);
@@ -142,10 +145,12 @@ describe('parseManifest (properties)', () => {
         const text = objects.map((o) => JSON.stringify(o)).join('\n');
         const bad = objects.findIndex((o) => Object.hasOwn(o, '__proto__'));
         if (bad >= 0) {
-          expect(() => items(text, 'jsonl')).toThrow(`itemsS3Uri: line ${bad + 1}, key "__proto__"`);
+          expect(() => items(text, 'jsonl')).toThrow(`itemsS3Uri: line ${bad + 1}.__proto__: refused key`);
           return;
         }
-        expect(items(text, 'jsonl')).toEqual(objects.map((o) => JSON.parse(JSON.stringify(o)) as unknown));
+        // Each value's parameter text is the value's JSON text, as written in the line.
+        const read = items(text, 'jsonl').map((item, i) => itemParameters(item, i, 'item').map((p) => [p.Name, p.Value]));
+        expect(read).toEqual(objects.map((o) => Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
       }),
     );
   });
