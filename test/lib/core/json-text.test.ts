@@ -89,6 +89,7 @@ describe('parseJsonText (properties)', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom(0, 2), (value, indent) => {
         const text = JSON.stringify(value, null, indent);
+        fc.pre(!text.includes('"__proto__"'));
         const parsed = parse(text, 64);
         expect(asJsValue(parsed)).toEqual(JSON.parse(text));
         // Numbers as written: the compact text is JSON.stringify's, which wrote them.
