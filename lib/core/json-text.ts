@@ -29,11 +29,29 @@ export class JsonTextError extends InvalidInputError {
   }
 }
 
-export interface JsonTextOptions {
-  /** Containers may nest this deep at most (as findInputHazards counts: the root container is at depth 0). */
-  maxDepth: number;
-  /** The depth of the root (a JSON Lines item sits at depth 1, as it would in a list of items). */
-  baseDepth?: number;
+export type JsonTextOptions =
+  | {
+      /** Containers may nest this deep at most (as findInputHazards counts: the root container is at depth 0). */
+      maxDepth: number;
+      /** The depth of the root (a JSON Lines item sits at depth 1, as it would in a list of items). */
+      baseDepth?: number;
+      lenient?: false;
+    }
+  | {
+      /**
+       * Refuse nothing but syntax: any depth, `__proto__` kept as an own key (as JSON.parse does), a key
+       * given twice keeps its last value and is recorded (duplicateKeysOf). For an envelope whose contents
+       * a schema checks later (findInputHazards), so that a refusal names the field.
+       */
+      lenient: true;
+    };
+
+/** Keys given more than once in an object a lenient parse read. */
+const DUPLICATES = new WeakMap<object, string[]>();
+
+/** The keys `value` (an object from a lenient parseJsonText) was given more than once, in order. */
+export function duplicateKeysOf(value: object): readonly string[] {
+  return DUPLICATES.get(value) ?? [];
 }
 
 /**
@@ -87,7 +105,9 @@ const describeChar = (c: string | undefined) => (c === undefined ? 'the end of t
  * or nesting deeper than `maxDepth`.
  */
 export function parseJsonText(text: string, options: JsonTextOptions): unknown {
-  const base = options.baseDepth ?? 0;
+  const lenient = options.lenient === true;
+  const base = options.lenient ? 0 : (options.baseDepth ?? 0);
+  const maxDepth = options.lenient ? Number.POSITIVE_INFINITY : options.maxDepth;
   let i = 0;
   const fail = (reason: string, at = i): never => {
     const { line, column } = lineAndColumn(text, at);
@@ -175,13 +195,15 @@ export function parseJsonText(text: string, options: JsonTextOptions): unknown {
     }
     if (Array.isArray(top.container)) top.container.push(value);
     else if (top.key !== undefined) {
-      top.container[top.key] = value;
+      // As data, as JSON.parse keeps it (only a lenient parse gets here with `__proto__`).
+      if (top.key === '__proto__') Object.defineProperty(top.container, top.key, { value, enumerable: true, writable: true, configurable: true });
+      else top.container[top.key] = value;
       top.key = undefined;
     }
   };
   const open = (container: unknown[] | Record<string, unknown>) => {
-    if (base + stack.length >= options.maxDepth) {
-      refuse('depth', `nested deeper than ${options.maxDepth} levels`, i, [...pathOf(), ...(stack.length > 0 ? [currentSlot()] : [])]);
+    if (base + stack.length >= maxDepth) {
+      refuse('depth', `nested deeper than ${maxDepth} levels`, i, [...pathOf(), ...(stack.length > 0 ? [currentSlot()] : [])]);
     }
     stack.push({ container, start: i });
     i += 1;
@@ -209,8 +231,10 @@ export function parseJsonText(text: string, options: JsonTextOptions): unknown {
     const at = i;
     const key = readString();
     const container = frame.container as Record<string, unknown>;
-    if (key === '__proto__') refuse('forbidden', 'refused key (JavaScript objects cannot hold "__proto__" as data)', at, [...pathOf(), key]);
-    if (Object.hasOwn(container, key)) refuse('duplicate', `key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} given twice`, at, pathOf());
+    if (lenient) {
+      if (Object.hasOwn(container, key)) DUPLICATES.set(container, [...duplicateKeysOf(container), key]);
+    } else if (key === '__proto__') refuse('forbidden', 'refused key (JavaScript objects cannot hold "__proto__" as data)', at, [...pathOf(), key]);
+    else if (Object.hasOwn(container, key)) refuse('duplicate', `key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} given twice`, at, pathOf());
     skip();
     if (text[i] !== ':') return fail(`expected ":" after a key, found ${describeChar(text[i])}`);
     i += 1;
