@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
+import { executionArnProblem, isPipelineExecutionArn } from '../core/middleware';
 import { boolean, coerced, integer, list, MAX_INPUT_DEPTH, nonEmptyText } from '../lambda-step/inputs';
 import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameters';
 
@@ -66,7 +67,10 @@ const fanOutFields = {
       z.regex(PARAMETER_NAME, { error: 'expected a pipeline parameter name (letters, digits, - or _)' }),
     ),
   ),
-  parentExecutionArn: z.optional(nonEmptyText()),
+  // An ARN other than an execution's (a pipeline's ARN) would key every run of the parent alike: refused.
+  parentExecutionArn: z.optional(
+    nonEmptyText().check(z.refine((v) => !v.startsWith('arn:') || isPipelineExecutionArn(v), { error: (issue) => executionArnProblem(issue.input) })),
+  ),
   displayNamePrefix: z.optional(nonEmptyText()),
   maxConcurrency: z.optional(integer({ min: 1, max: MAX_CONCURRENCY })),
 };

@@ -70,6 +70,14 @@ describe('startChildPipelines handler', () => {
     expect(fake.startCalls).toBe(0);
   });
 
+  it('refuses a pipeline ARN as parentExecutionArn (every run of the parent would share the tokens), saying so', async () => {
+    const { runId: _runId, ...inputs } = objectsEvent;
+    await expect(handler({ ...inputs, parentExecutionArn: 'arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent-pipeline' }, context)).rejects.toThrow(
+      /^Invalid input: parentExecutionArn: a pipeline ARN, not a pipeline execution ARN/,
+    );
+    expect(fake.startCalls).toBe(0);
+  });
+
   it('refuses unknown inputs with a message naming the field', async () => {
     await expect(handler({ ...startEvent, item: 'x' }, context)).rejects.toThrow(/item: unexpected field/);
     expect(fake.startCalls).toBe(0);
