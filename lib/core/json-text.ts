@@ -71,17 +71,14 @@ const numberValue = (text: string): number | JsonNumber => {
   return String(n) === text && isPlainNumber(n) ? n : new JsonNumber(text);
 };
 
-/** Where each parsed container's text lies, so a nested value can be passed on as written. */
-const SOURCES = new WeakMap<object, { text: string; start: number; end: number }>();
-
 interface Frame {
   container: unknown[] | Record<string, unknown>;
-  start: number;
   /** The key awaiting its value (objects), else undefined. */
   key?: string;
 }
 
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+// eslint-disable-next-line no-control-regex -- a JSON string's plain characters: no quote, backslash or control character
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
@@ -105,92 +102,175 @@ const describeChar = (c: string | undefined) => (c === undefined ? 'the end of t
  * or nesting deeper than `maxDepth`.
  */
 export function parseJsonText(text: string, options: JsonTextOptions): unknown {
-  const lenient = options.lenient === true;
-  const base = options.lenient ? 0 : (options.baseDepth ?? 0);
-  const maxDepth = options.lenient ? Number.POSITIVE_INFINITY : options.maxDepth;
-  let i = 0;
-  const fail = (reason: string, at = i): never => {
-    const { line, column } = lineAndColumn(text, at);
+  return new JsonReader(text, options).read();
+}
+
+/** One parse: a cursor and a stack of open containers, so that depth costs memory, never call stack. */
+class JsonReader {
+  private i = 0;
+  private readonly stack: Frame[] = [];
+  private readonly lenient: boolean;
+  private readonly base: number;
+  private readonly maxDepth: number;
+  private root: unknown;
+  private done = false;
+
+  constructor(
+    private readonly text: string,
+    options: JsonTextOptions,
+  ) {
+    this.lenient = options.lenient === true;
+    this.base = options.lenient ? 0 : (options.baseDepth ?? 0);
+    this.maxDepth = options.lenient ? Number.POSITIVE_INFINITY : options.maxDepth;
+  }
+
+  read(): unknown {
+    const { text } = this;
+    // Each turn reads one value (opening a container counts), then the separators after it.
+    for (;;) {
+      this.skip();
+      const c = text.charCodeAt(this.i);
+      if (c === 0x5b) {
+        this.open([]);
+        this.skip();
+        if (text.charCodeAt(this.i) !== 0x5d) continue;
+        this.close();
+      } else if (c === 0x7b) {
+        const container: Record<string, unknown> = {};
+        this.open(container);
+        this.skip();
+        if (text.charCodeAt(this.i) !== 0x7d) {
+          this.readKey(container, this.stack[this.stack.length - 1] as Frame);
+          continue;
+        }
+        this.close();
+      } else {
+        this.place(this.readScalar());
+      }
+      // After a value: a comma (next value), or closing brackets.
+      while (!this.done) {
+        this.skip();
+        const top = this.stack[this.stack.length - 1] as Frame;
+        const isArray = Array.isArray(top.container);
+        const d = text[this.i];
+        if (d === ',') {
+          this.i += 1;
+          if (!isArray) this.readKey(top.container as Record<string, unknown>, top);
+          else {
+            this.skip();
+            if (text[this.i] === ']') this.fail('a comma before ] (trailing commas are not JSON)');
+          }
+          break;
+        }
+        if (d === (isArray ? ']' : '}')) {
+          this.close();
+          continue;
+        }
+        const expected = isArray ? '"," or "]"' : '"," or "}"';
+        this.fail(d === undefined ? `the text ends inside ${isArray ? 'a list' : 'an object'} (expected ${expected})` : `expected ${expected}, found ${describeChar(d)}`);
+      }
+      if (this.done) break;
+    }
+    this.skip();
+    if (this.i < text.length) this.fail(`unexpected ${describeChar(text[this.i])} after the JSON value`);
+    return this.root;
+  }
+
+  private fail(reason: string, at = this.i): never {
+    const { line, column } = lineAndColumn(this.text, at);
     throw new JsonTextError('syntax', reason, line, column, []);
-  };
-  const stack: Frame[] = [];
-  const pathOf = (): JsonPath =>
-    stack.slice(0, -1).map((frame) => (Array.isArray(frame.container) ? frame.container.length : (frame.key ?? '')));
-  const refuse = (kind: JsonTextError['kind'], reason: string, at: number, path: JsonPath): never => {
-    const { line, column } = lineAndColumn(text, at);
+  }
+
+  private refuse(kind: JsonTextError['kind'], reason: string, at: number, path: JsonPath): never {
+    const { line, column } = lineAndColumn(this.text, at);
     throw new JsonTextError(kind, reason, line, column, path);
-  };
-  const skip = () => {
-    while (i < text.length && WHITESPACE.has(text.charCodeAt(i))) i += 1;
-  };
-  const readString = (): string => {
-    // text[i] is the opening quote.
-    const start = i + 1;
+  }
+
+  /** The path of the innermost open container. */
+  private pathOf(): JsonPath {
+    return this.stack.slice(0, -1).map((frame) => (Array.isArray(frame.container) ? frame.container.length : (frame.key ?? '')));
+  }
+
+  private skip(): void {
+    const { text } = this;
+    let c = text.charCodeAt(this.i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++this.i);
+  }
+
+  private readString(): string {
+    // text[i] is the opening quote. Runs of plain characters are found natively (a sticky regex).
+    const { text } = this;
+    const start = this.i + 1;
     let j = start;
     let out = '';
-    let chunk = start;
     for (;;) {
-      if (j >= text.length) return fail('a string is not closed', start - 1);
-      const c = text.charCodeAt(j);
-      if (c === 0x22) break;
-      if (c < 0x20) return fail(`a control character (U+${c.toString(16).padStart(4, '0')}) inside a string: escape it`, j);
-      if (c === 0x5c) {
-        out += text.slice(chunk, j);
-        const e = text[j + 1];
-        if (e === 'u') {
-          const hex = text.slice(j + 2, j + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) return fail('\\u must be followed by 4 hexadecimal digits', j);
-          out += String.fromCharCode(Number.parseInt(hex, 16));
-          j += 6;
-        } else {
-          const escaped = e === undefined ? undefined : ESCAPES[e];
-          if (escaped === undefined) return fail(`an unknown escape \\${e ?? ''}`, j);
-          out += escaped;
-          j += 2;
-        }
-        chunk = j;
-        continue;
+      PLAIN_RUN.lastIndex = j;
+      PLAIN_RUN.test(text);
+      const k = PLAIN_RUN.lastIndex;
+      const c = text.charCodeAt(k);
+      if (c === 0x22) {
+        this.i = k + 1;
+        return out + text.slice(j, k);
       }
-      j += 1;
+      if (k >= text.length) return this.fail('a string is not closed', start - 1);
+      if (c !== 0x5c) return this.fail(`a control character (U+${c.toString(16).padStart(4, '0')}) inside a string: escape it`, k);
+      out += text.slice(j, k);
+      const e = text[k + 1];
+      if (e === 'u') {
+        const hex = text.slice(k + 2, k + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) return this.fail('\\u must be followed by 4 hexadecimal digits', k);
+        out += String.fromCharCode(Number.parseInt(hex, 16));
+        j = k + 6;
+      } else {
+        const escaped = e === undefined ? undefined : ESCAPES[e];
+        if (escaped === undefined) return this.fail(`an unknown escape \\${e ?? ''}`, k);
+        out += escaped;
+        j = k + 2;
+      }
     }
-    i = j + 1;
-    return out + text.slice(chunk, j);
-  };
-  const readScalar = (): unknown => {
+  }
+
+  private readScalar(): unknown {
+    const { text, i } = this;
     const c = text[i];
-    if (c === '"') return readString();
+    if (c === '"') return this.readString();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text);
       if (!m) {
         const word = /^-[A-Za-z]+/.exec(text.slice(i, i + 12))?.[0];
-        return fail(word ? `${word} is not a JSON number (write it as a string)` : 'a malformed number');
+        return this.fail(word ? `${word} is not a JSON number (write it as a string)` : 'a malformed number');
       }
       const after = text[i + m[0].length];
-      if (after !== undefined && /[0-9.eE+-]/.test(after)) return fail(`a malformed number (${JSON.stringify(text.slice(i, i + m[0].length + 1))})`);
-      i += m[0].length;
+      if (after !== undefined && /[0-9.eE+-]/.test(after)) return this.fail(`a malformed number (${JSON.stringify(text.slice(i, i + m[0].length + 1))})`);
+      this.i += m[0].length;
       return numberValue(m[0]);
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return value;
-      }
+    if (c === 't' && text.startsWith('true', i)) {
+      this.i += 4;
+      return true;
+    }
+    if (c === 'f' && text.startsWith('false', i)) {
+      this.i += 5;
+      return false;
+    }
+    if (c === 'n' && text.startsWith('null', i)) {
+      this.i += 4;
+      return null;
     }
     const bare = /^[A-Za-z_$][\w$]*/.exec(text.slice(i, i + 20))?.[0];
-    if (bare === 'NaN' || bare === 'Infinity') return fail(`${bare} is not a JSON number (write it as a string)`);
-    if (bare !== undefined) return fail(`unexpected ${JSON.stringify(bare)} (strings and keys are written in double quotes)`);
-    return fail(c === undefined ? (text.trim() === '' ? 'no JSON value (the text is empty)' : 'the text ends where a value was expected') : `unexpected ${describeChar(c)} where a value was expected`);
-  };
+    if (bare === 'NaN' || bare === 'Infinity') return this.fail(`${bare} is not a JSON number (write it as a string)`);
+    if (bare !== undefined) return this.fail(`unexpected ${JSON.stringify(bare)} (strings and keys are written in double quotes)`);
+    if (c !== undefined) return this.fail(`unexpected ${describeChar(c)} where a value was expected`);
+    return this.fail(text.trim() === '' ? 'no JSON value (the text is empty)' : 'the text ends where a value was expected');
+  }
 
-  let root: unknown;
-  let done = false;
   /** Puts a finished value into the open container (or makes it the root). */
-  const place = (value: unknown) => {
-    const top = stack[stack.length - 1];
+  private place(value: unknown): void {
+    const top = this.stack[this.stack.length - 1];
     if (!top) {
-      root = value;
-      done = true;
+      this.root = value;
+      this.done = true;
       return;
     }
     if (Array.isArray(top.container)) top.container.push(value);
@@ -200,102 +280,54 @@ export function parseJsonText(text: string, options: JsonTextOptions): unknown {
       else top.container[top.key] = value;
       top.key = undefined;
     }
-  };
-  const open = (container: unknown[] | Record<string, unknown>) => {
-    if (base + stack.length >= maxDepth) {
-      refuse('depth', `nested deeper than ${maxDepth} levels`, i, [...pathOf(), ...(stack.length > 0 ? [currentSlot()] : [])]);
-    }
-    stack.push({ container, start: i });
-    i += 1;
-  };
-  /** The key or index the next value of the top container takes. */
-  const currentSlot = (): string | number => {
-    const top = stack[stack.length - 1];
-    if (!top) return '';
-    return Array.isArray(top.container) ? top.container.length : (top.key ?? '');
-  };
-  const close = () => {
-    const frame = stack.pop();
-    if (!frame) return;
-    i += 1;
-    SOURCES.set(frame.container, { text, start: frame.start, end: i });
-    place(frame.container);
-  };
-  /** Reads a key and its colon into the top (object) frame. */
-  const readKey = (frame: Frame) => {
-    skip();
-    if (text[i] !== '"') {
-      if (text[i] === '}') return fail('a comma before } (trailing commas are not JSON)');
-      return fail(`expected a key in double quotes, found ${describeChar(text[i])}`);
-    }
-    const at = i;
-    const key = readString();
-    const container = frame.container as Record<string, unknown>;
-    if (lenient) {
-      if (Object.hasOwn(container, key)) DUPLICATES.set(container, [...duplicateKeysOf(container), key]);
-    } else if (key === '__proto__') refuse('forbidden', 'refused key (JavaScript objects cannot hold "__proto__" as data)', at, [...pathOf(), key]);
-    else if (Object.hasOwn(container, key)) refuse('duplicate', `key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} given twice`, at, pathOf());
-    skip();
-    if (text[i] !== ':') return fail(`expected ":" after a key, found ${describeChar(text[i])}`);
-    i += 1;
-    frame.key = key;
-    return undefined;
-  };
-
-  // Each turn reads one value (opening a container counts), then the separators after it.
-  for (;;) {
-    skip();
-    const c = text[i];
-    if (c === '[') {
-      open([]);
-      skip();
-      if (text[i] === ']') {
-        close();
-      } else continue;
-    } else if (c === '{') {
-      const container: Record<string, unknown> = {};
-      open(container);
-      skip();
-      if (text[i] === '}') close();
-      else {
-        readKey(stack[stack.length - 1] as Frame);
-        continue;
-      }
-    } else {
-      place(readScalar());
-    }
-    // After a value: a comma (next value), or closing brackets.
-    for (;;) {
-      if (done) break;
-      skip();
-      const top = stack[stack.length - 1] as Frame;
-      const isArray = Array.isArray(top.container);
-      const d = text[i];
-      if (d === ',') {
-        i += 1;
-        if (isArray) {
-          skip();
-          if (text[i] === ']') fail('a comma before ] (trailing commas are not JSON)');
-        } else readKey(top);
-        break;
-      }
-      if (d === (isArray ? ']' : '}')) {
-        close();
-        continue;
-      }
-      fail(d === undefined ? `the text ends inside ${isArray ? 'a list' : 'an object'} (expected ${isArray ? '"," or "]"' : '"," or "}"'})` : `expected ${isArray ? '"," or "]"' : '"," or "}"'}, found ${describeChar(d)}`);
-    }
-    if (done) break;
   }
-  skip();
-  if (i < text.length) fail(`unexpected ${describeChar(text[i])} after the JSON value`);
-  return root;
+
+  private open(container: unknown[] | Record<string, unknown>): void {
+    const { stack } = this;
+    if (this.base + stack.length >= this.maxDepth) {
+      const top = stack[stack.length - 1];
+      const slot = top === undefined ? [] : [Array.isArray(top.container) ? top.container.length : (top.key ?? '')];
+      this.refuse('depth', `nested deeper than ${this.maxDepth} levels`, this.i, [...this.pathOf(), ...slot]);
+    }
+    stack.push({ container });
+    this.i += 1;
+  }
+
+  private close(): void {
+    const frame = this.stack.pop();
+    this.i += 1;
+    if (frame) this.place(frame.container);
+  }
+
+  /** Reads a key and its colon into the top (object) frame. */
+  private readKey(container: Record<string, unknown>, frame: Frame): void {
+    this.skip();
+    const { text } = this;
+    if (text[this.i] !== '"') {
+      if (text[this.i] === '}') this.fail('a comma before } (trailing commas are not JSON)');
+      this.fail(`expected a key in double quotes, found ${describeChar(text[this.i])}`);
+    }
+    const at = this.i;
+    const key = this.readString();
+    if (this.lenient) {
+      if (Object.hasOwn(container, key)) DUPLICATES.set(container, [...duplicateKeysOf(container), key]);
+    } else if (key === '__proto__') {
+      this.refuse('forbidden', 'refused key (JavaScript objects cannot hold "__proto__" as data)', at, [...this.pathOf(), key]);
+    } else if (Object.hasOwn(container, key)) {
+      this.refuse('duplicate', `key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 59)}…` : key)} given twice`, at, this.pathOf());
+    }
+    this.skip();
+    if (text[this.i] !== ':') this.fail(`expected ":" after a key, found ${describeChar(text[this.i])}`);
+    this.i += 1;
+    frame.key = key;
+  }
 }
 
 /**
- * The compact JSON text of a value: a container this parser read comes back as written (key order,
- * numbers and escapes), less the whitespace between tokens; other values are serialised, refusing
- * any number isPlainNumber doubts (it may have been changed on its way). Throws a JsonTextError naming the path.
+ * The compact JSON text of a value, every value as it was read: a JsonNumber's text, strings escaped
+ * as JSON.stringify does, keys in JavaScript's order (integer-like keys first; JSON objects are
+ * unordered). A JavaScript number isPlainNumber doubts (it may have been changed on its way, by a
+ * JSON.parse) is refused, with a JsonTextError naming its path.
  */
 export function stringifyJson(value: unknown): string {
   const out: string[] = [];
@@ -314,11 +346,6 @@ export function stringifyJson(value: unknown): string {
       out.push(String(v));
     } else if (v instanceof JsonNumber) out.push(v.text);
     else if (typeof v === 'object') {
-      const source = SOURCES.get(v);
-      if (source) {
-        out.push(compact(source.text, source.start, source.end));
-        continue;
-      }
       if (path.length >= 64) throw new JsonTextError('depth', 'nested deeper than 64 levels', 0, 0, path);
       const isArray = Array.isArray(v);
       const entries: [string | number, unknown][] = isArray ? v.map((item: unknown, k) => [k, item]) : Object.entries(v);
@@ -341,23 +368,4 @@ export function stringifyJson(value: unknown): string {
 export function notPlain(n: number): string {
   if (!Number.isFinite(n)) return `${n} is not a finite number`;
   return `${Object.is(n, -0) ? '-0' : String(n)} may not be the number written (a JSON number is read as a double: at most 15 significant digits, integers up to 2^53): write it as a string`;
-}
-
-/** `text[start, end)` without the whitespace between tokens. */
-function compact(text: string, start: number, end: number): string {
-  let out = '';
-  let chunk = start;
-  let inString = false;
-  for (let j = start; j < end; j += 1) {
-    const c = text.charCodeAt(j);
-    if (inString) {
-      if (c === 0x5c) j += 1;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (WHITESPACE.has(c)) {
-      out += text.slice(chunk, j);
-      chunk = j + 1;
-    }
-  }
-  return out + text.slice(chunk, end);
 }

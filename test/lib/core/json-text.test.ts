@@ -65,9 +65,9 @@ describe('parseJsonText', () => {
 });
 
 describe('stringifyJson', () => {
-  it('passes a parsed container on as written, less whitespace', () => {
-    const parsed = parse('[{"b" : 1, "2": "x y\\u0041", "a": [ 1.50 , true ]}]') as unknown[];
-    expect(stringifyJson(parsed[0])).toBe('{"b":1,"2":"x y\\u0041","a":[1.50,true]}');
+  it('passes a parsed container on with every value as read, integer-like keys first (JSON objects are unordered)', () => {
+    const parsed = parse('[{"b" : 1, "2": "x y\\u0041\\n", "a": [ 1.50 , true, null ]}]') as unknown[];
+    expect(stringifyJson(parsed[0])).toBe('{"2":"x yA\\n","b":1,"a":[1.50,true,null]}');
   });
 
   it('refuses a JavaScript number that may have been changed on its way, naming the path', () => {
