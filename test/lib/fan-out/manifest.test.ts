@@ -121,6 +121,34 @@ describe('parseManifest (properties)', () => {
     );
   });
 
+  it('refuses a hostile JSON item (deep nesting, a key twice, __proto__) naming its line or item and why, and passes every other value as written', () => {
+    const numberText = fc.constantFrom('12345678901234567890', '1.10', '-0', '1e400', '0.1', '7', '-1E-7');
+    const hazard = fc.oneof(
+      fc.integer({ min: 0, max: 6000 }).map((depth) => ({ kind: depth >= 31 ? 'nested deeper than 32 levels' : '', json: `{"a":${'['.repeat(depth)}1${']'.repeat(depth)}}` })),
+      fc.constantFrom('Region', 'constructor', 'toString', '0').map((k) => ({ kind: 'given twice', json: `{"${k}":1,"x":2,"${k}":3}` })),
+      fc.constant({ kind: 'refused key', json: '{"x":{"__proto__":{}}}' }),
+      fc.tuple(name.filter((k) => k !== 't_' && k !== 'l_'), numberText, hostileText).map(([k, n, t]) => ({ kind: '', json: `{${JSON.stringify(k)}:${n},"t_":${JSON.stringify(t)},"l_":[${n},${JSON.stringify(t)}]}`, k, n, t })),
+    );
+    fc.assert(
+      fc.property(fc.array(hazard, { minLength: 1, maxLength: 5 }), fc.constantFrom<ManifestFormat>('jsonl', 'json'), (lines, format) => {
+        const text = format === 'jsonl' ? lines.map((l) => l.json).join('\n') : `[${lines.map((l) => l.json).join(',\n')}]`;
+        const bad = lines.findIndex((l) => l.kind !== '');
+        const first = lines[bad];
+        if (first) {
+          const unit = format === 'jsonl' ? 'line' : 'item';
+          expect(() => parseManifest(text, format, LIMITS)).toThrow(new RegExp(`^itemsS3Uri: ${unit} ${bad + 1}[.\\[:].*${first.kind}`));
+          return;
+        }
+        const parsed = parseManifest(text, format, LIMITS).map((m, i) => Object.fromEntries(itemParameters(m.item, i, 'item').map((p) => [p.Name, p.Value])));
+        parsed.forEach((values, i) => {
+          const line = lines[i];
+          if (line && 'k' in line) expect(values).toEqual({ [line.k]: line.n, t_: line.t, l_: `[${line.n},${JSON.stringify(line.t)}]` });
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('either reads any text or refuses it with an InvalidInputError naming itemsS3Uri and a line, column or item', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom<ManifestFormat>('csv', 'jsonl', 'json'), (text, format) => {
