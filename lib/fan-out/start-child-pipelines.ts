@@ -114,14 +114,15 @@ export async function planCheckedFanOut(
   runKey: string,
   limit: ChildLimit = LAMBDA_STEP_LIMIT,
 ): Promise<ChildStart[]> {
-  // The pipelines first: a bad one fails before a manifest of up to 8 MiB is read (or hides behind its errors).
+  // Inline items are checked before any AWS call; the pipelines before a manifest of up to 8 MiB is read (or hides behind its errors).
   checkPipelineNames(input.pipelines);
+  const inline = input.items === undefined ? undefined : planChildStarts({ ...input, items: input.items }, runKey, limit);
   const concurrency = pLimit(5);
   const described = await Promise.all(
     input.pipelines.map((pipeline) => concurrency(async () => ({ pipeline, info: await describeChildPipeline(deps.sageMaker, pipeline) }))),
   );
   const resolved = await resolveItems(deps, input, limit);
-  const plan = planChildStarts({ ...input, ...resolved }, runKey, limit);
+  const plan = inline ?? planChildStarts({ ...input, ...resolved }, runKey, limit);
   const declared = new Map(plan.map((c) => [c.pipelineName, described.find((d) => d.pipeline === c.pipeline)?.info.parameterNames]));
   if (resolved.csvColumns) checkCsvColumns(resolved.csvColumns, declared);
   checkDeclaredParameters(plan, declared, resolved.items, resolved.itemLabel);
