@@ -9,6 +9,16 @@ import { InvalidInputError } from './errors';
 /** A JSON number kept as written, where a JavaScript number would not say the same (`1.10`, `-0`, `1e400`, 20 digits). */
 export class JsonNumber {
   constructor(readonly text: string) {}
+
+  /**
+   * For a JSON.stringify met on the way (a log line, an error preview): the number as written where
+   * the runtime has JSON.rawJSON (Node 22+, the Lambda runtime), else its text as a string. Code that
+   * writes items uses stringifyJson, which is exact everywhere.
+   */
+  toJSON(): unknown {
+    const raw = (JSON as { rawJSON?: (text: string) => unknown }).rawJSON;
+    return raw ? raw(this.text) : this.text;
+  }
 }
 
 export type JsonPath = (string | number)[];

@@ -77,6 +77,13 @@ describe('stringifyJson', () => {
   });
 });
 
+describe('JsonNumber', () => {
+  it('shows as written in a JSON.stringify met on the way (as text where the runtime lacks JSON.rawJSON)', () => {
+    const hasRaw = typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function';
+    expect(JSON.stringify({ a: new JsonNumber('1.10') })).toBe(hasRaw ? '{"a":1.10}' : '{"a":"1.10"}');
+  });
+});
+
 describe('isPlainNumber', () => {
   it('takes safe integers and short fractions, nothing a double may have changed', () => {
     expect([0, 7, -12, Number.MAX_SAFE_INTEGER, 0.1, 123456789.012345, 1.5].every(isPlainNumber)).toBe(true);
