@@ -5,8 +5,9 @@
 // limit is kept as is (existing stacks keep their names); a longer one becomes
 // `<service>-<stage cut>-<hash>-<suffix>`, where <hash> is the first 8 hex digits of the SHA-256 of
 // the whole stage and <stage cut> the stage's first characters that still fit (dropped, with its
-// hyphen, when none fit). The service prefix (which holds `sagemaker`: see facts/sagemaker.md) and the
-// suffix are never cut, so the names of one stage stay distinct and readable.
+// hyphen, when none fit). The service prefix (which holds `sagemaker`, the word the managed policy
+// AmazonSageMakerPipelinesIntegrations requires in a function's name: docs/lambda-step.md) and the suffix
+// are never cut, so the names of one stage stay distinct and readable.
 // serverless.yml reads `${file(infra/_names.js):stage.<path>}`; infra modules call the functions.
 'use strict';
 

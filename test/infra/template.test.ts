@@ -217,7 +217,7 @@ describe('the packaged template', () => {
   });
 });
 
-// The services' name limits (facts/deploy.md): property of each named resource type, and its limit.
+// The services' name limits (docs/iam.md, "Name lengths"): property of each named resource type, and its limit.
 const NAME_LIMITS: Record<string, [string, number]> = {
   'AWS::Lambda::Function': ['FunctionName', 64],
   'AWS::IAM::Role': ['RoleName', 64],
