@@ -128,7 +128,7 @@ describe('parseJsonText (properties)', () => {
       hostileString,
       fc.jsonValue().map((v) => JSON.stringify(v)).chain((t) => fc.nat(t.length).map((k) => t.slice(0, k))),
       fc.jsonValue().map((v) => `${JSON.stringify(v)},`),
-      fc.constantFrom('[1,]', '{"a":1,}', 'NaN', '[Infinity]', '', ' ', '\ufeff[]', '[1e]', '[.5]', '[+1]', '"\\x"', '"\\u12"', '["a\n"]', `${'['.repeat(100_000)}`, `${'{"a":'.repeat(50_000)}1`),
+      fc.constantFrom('[1,]', '{"a":1,}', 'NaN', '[Infinity]', '', ' ', '\ufeff[]', '[1e]', '[.5]', '[+1]', '"\\x"', '"\\u12"', '["a\n"]', `${'['.repeat(20_000)}`, `${'{"a":'.repeat(10_000)}1`),
     );
     fc.assert(
       fc.property(hostile, (text) => {
@@ -149,7 +149,7 @@ describe('parseJsonText (properties)', () => {
           if (valid) expect((e as JsonTextError).kind).not.toBe('syntax');
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     );
   });
 
