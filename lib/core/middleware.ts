@@ -77,12 +77,12 @@ export function executionArnProblem(value: unknown): string {
   const arn = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/.exec(value.trim());
   if (!arn) return `not an ARN: expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
   const [, , service, , , resource = ''] = arn;
-  if (service !== 'sagemaker') return `a ${service || 'malformed'} ARN, not a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  if (service !== 'sagemaker') return `a ${truncate(service || 'malformed', 30)} ARN, not a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
   if (/^pipeline\/[^/]+\/?$/i.test(resource)) {
     return 'a pipeline ARN, not a pipeline execution ARN: pass Execution.PipelineExecutionArn (it ends in /execution/<id>)';
   }
   const kind = /^([a-z-]+)\//i.exec(resource)?.[1];
-  if (kind && kind.toLowerCase() !== 'pipeline') return `a SageMaker ${kind} ARN, not a pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  if (kind && kind.toLowerCase() !== 'pipeline') return `a SageMaker ${truncate(kind, 30)} ARN, not a pipeline execution ARN (${EXECUTION_ARN_FORM})`;
   return `expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
 }
 

@@ -79,6 +79,22 @@ describe('executionArnProblem', () => {
     expect(executionArnProblem('arn:aws:sagemaker:eu-west-1:111122223333:training-job/x')).toMatch(/^a SageMaker training-job ARN/);
     expect(executionArnProblem('p')).toMatch(/^not an ARN/);
   });
+
+  it('says something short for any value, and the pipeline ARN case for every pipeline ARN', () => {
+    const arnPart = fc.oneof(hostileString, fc.stringMatching(/^[a-z0-9-]{0,12}$/));
+    fc.assert(
+      fc.property(fc.oneof(hostileString, fc.tuple(arnPart, arnPart, arnPart, arnPart, arnPart).map((p) => `arn:${p.join(':')}`)), (value) => {
+        const problem = executionArnProblem(value);
+        expect(problem.length).toBeGreaterThan(0);
+        expect(problem.length).toBeLessThanOrEqual(200);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-zA-Z0-9](-?[a-zA-Z0-9]){0,40}$/), fc.constantFrom('aws', 'aws-cn', 'aws-us-gov'), (name, partition) => {
+        expect(executionArnProblem(`arn:${partition}:sagemaker:eu-west-1:111122223333:pipeline/${name}`)).toMatch(/^a pipeline ARN, not a pipeline execution ARN/);
+      }),
+    );
+  });
 });
 
 describe('showErrorName', () => {
