@@ -56,14 +56,14 @@ export interface ManifestLimits {
 
 /** Parses a manifest in `format`; throws an InvalidInputError naming the line or column at fault. */
 export function parseManifest(text: string, format: ManifestFormat, limits: ManifestLimits): ManifestItem[] {
-  return readManifest(text, format, limits).items;
+  return parseManifestWithColumns(text, format, limits).items;
 }
 
 /**
  * parseManifest, with every parameter name the manifest uses: a CSV header's columns (a column whose
  * values are all empty included), else the JSON items' keys in first-seen order.
  */
-export function readManifest(text: string, format: ManifestFormat, limits: ManifestLimits): { items: ManifestItem[]; columns: string[] } {
+export function parseManifestWithColumns(text: string, format: ManifestFormat, limits: ManifestLimits): { items: ManifestItem[]; columns: string[] } {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const read = format === 'csv' ? parseCsv(body, limits) : { items: format === 'jsonl' ? parseJsonLines(body, limits) : parseJsonArray(body, limits) };
   if (read.items.length === 0) throw refuse('manifest', 'no items (expected at least one)');

@@ -2,7 +2,7 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import { describeError, InvalidInputError, PartialFailureError } from '../core/errors';
-import { manifestFormat, readManifest } from './manifest';
+import { manifestFormat, parseManifestWithColumns } from './manifest';
 import { checkDeclaredParameters, checkPipelineNames, planChildStarts, type ChildLimit, type ChildStart } from './plan';
 import {
   DEFAULT_MAX_CONCURRENCY,
@@ -72,7 +72,7 @@ async function resolveItems(deps: PlanDeps, input: StartChildPipelinesInput, lim
   const { key, text } = await deps.readManifest(uri);
   const format = manifestFormat(key, text);
   const maxItems = Math.max(1, Math.floor(limit.maxChildren / Math.max(1, input.pipelines.length)));
-  const { items: parsed, columns } = readManifest(text, format, { maxItems, ...(limit.reason ? { reason: limit.reason } : {}) });
+  const { items: parsed, columns } = parseManifestWithColumns(text, format, { maxItems, ...(limit.reason ? { reason: limit.reason } : {}) });
   if (input.itemParameter !== undefined && parsed.every((p) => typeof p.item === 'object' && p.item !== null)) {
     // As for inline items: an input that would be ignored is refused.
     throw new InvalidInputError(
