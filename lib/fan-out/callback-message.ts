@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidInputError } from '../core/errors';
+import { duplicateKeysOf, JsonTextError, parseJsonText } from '../core/json-text';
 
 /** A CallbackStep start, a CallbackStep Stopping notice, or a resume message. */
 export type FanInMessage =
@@ -68,11 +69,15 @@ const requiredText = (fields: Partial<Record<EnvelopeField, unknown>>, field: 't
 export function parseFanInMessage(body: string): FanInMessage {
   let message: unknown;
   try {
-    message = JSON.parse(body);
+    // Numbers kept as written, keys given twice recorded: the arguments' checks name them (lib/core/json-text.ts).
+    message = parseJsonText(body, { lenient: true });
   } catch (error) {
-    throw refuse('body', `expected JSON (${(error as Error).message})`);
+    if (!(error instanceof JsonTextError)) throw error;
+    throw refuse('body', `expected JSON (${error.message})`);
   }
   if (!isObject(message)) throw refuse('body', `expected a JSON object (got ${quoted(message)})`);
+  const twice = duplicateKeysOf(message)[0];
+  if (twice !== undefined) throw refuse(FIELD_BY_LOWER_CASE.get(twice.toLowerCase()) ?? 'body', `key ${quoted(twice)} given twice`);
   if (Object.hasOwn(message, 'resumeFanOut')) {
     const parent = message.resumeFanOut;
     if (typeof parent !== 'string' || parent === '') throw refuse('resumeFanOut', `expected a non-empty string (got ${quoted(parent)})`);
@@ -106,10 +111,12 @@ export interface CallbackAddress {
  */
 export function callbackAddress(body: string): CallbackAddress | undefined {
   try {
-    const message: unknown = JSON.parse(body);
+    const message: unknown = parseJsonText(body, { lenient: true });
     if (!isObject(message) || Object.hasOwn(message, 'resumeFanOut')) return undefined;
-    // As parseFanInMessage reads them: any case, and one value however often given.
+    const twice = new Set(duplicateKeysOf(message).map((key) => key.toLowerCase()));
+    // As parseFanInMessage reads them: any case, one value however often given, a key given twice is no answer.
     const read = (field: 'token' | 'pipelineExecutionArn'): string | undefined => {
+      if (twice.has(field.toLowerCase())) return undefined;
       const values = Object.entries(message).filter(([key]) => key.toLowerCase() === field.toLowerCase()).map(([, value]) => value);
       const [first] = values;
       return typeof first === 'string' && first !== '' && values.every((v) => v === first) ? first : undefined;

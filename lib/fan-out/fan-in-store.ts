@@ -41,7 +41,7 @@ const pickChildStart = (c: ChildStart): ChildStart => ({
   displayName: c.displayName,
   parameters: c.parameters,
   clientRequestToken: c.clientRequestToken,
-  ...(c.item === undefined ? {} : { item: c.item }),
+  ...(c.itemJson === undefined ? {} : { itemJson: c.itemJson }),
   ...(c.retryOf === undefined ? {} : { retryOf: c.retryOf }),
   ...(c.attempts === undefined ? {} : { attempts: c.attempts }),
 });

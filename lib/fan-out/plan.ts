@@ -1,5 +1,6 @@
 /** Plans a fan-out: one child start per pipeline and item, with its display name, parameters and token. */
 import { InvalidInputError } from '../core/errors';
+import { stringifyJson } from '../core/json-text';
 import { pipelineNameFromArn } from '../core/sagemaker-events';
 import { childDisplayName } from './display-name';
 import { itemParameters, type PipelineParameter } from './parameters';
@@ -19,8 +20,8 @@ export interface ChildStart {
   displayName: string;
   parameters: PipelineParameter[];
   clientRequestToken: string;
-  /** The item as the input gave it (the results object's `item`). */
-  item?: unknown;
+  /** The item as the input gave it, as JSON text (numbers as written): the results object's `item`. */
+  itemJson?: string;
   /** A retry: RetryPipelineExecution of this execution (with `clientRequestToken`) instead of a new start. */
   retryOf?: string;
   /** Executions begun of this child (1 until retried). */
@@ -53,6 +54,26 @@ export function pipelineName(identifier: string, index: number): string {
   throw new InvalidInputError(`${field}: "${identifier.slice(0, 60)}" is neither a pipeline name nor a pipeline ARN`, [field]);
 }
 
+/** The pipeline names of `pipelines` (names or ARNs), each a valid name and listed once; throws an InvalidInputError naming `pipelines[i]`. */
+export function checkPipelineNames(pipelines: readonly string[]): string[] {
+  const names = pipelines.map(pipelineName);
+  // SageMaker pipeline names are case-insensitive: `Child` and `child` are one pipeline.
+  const folded = names.map((name) => name.toLowerCase());
+  names.forEach((name, i) => {
+    if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
+  });
+  return names;
+}
+
+/** The item's JSON text for the results object; none when it cannot be written as read (its parameters' checks name it). */
+function itemJsonOf(item: unknown): { itemJson?: string } {
+  try {
+    return { itemJson: stringifyJson(item) };
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Every child start of the fan-out, pipeline by pipeline then item by item, validated before anything
  * starts. `runKey` (the parent execution ARN or a run id) makes the tokens unique to the run.
@@ -66,12 +87,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
       [field],
     );
   }
-  const names = request.pipelines.map(pipelineName);
-  // SageMaker pipeline names are case-insensitive: `Child` and `child` are one pipeline.
-  const folded = names.map((name) => name.toLowerCase());
-  names.forEach((name, i) => {
-    if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
-  });
+  const names = checkPipelineNames(request.pipelines);
   const itemParameter = request.itemParameter ?? DEFAULT_ITEM_PARAMETER;
   const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter, request.itemLabel?.(i)));
   return request.pipelines.flatMap((pipeline, p) => {
@@ -86,7 +102,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
         displayName,
         parameters: params,
         clientRequestToken: childRequestToken(runKey, name, itemIndex, displayName, params),
-        item: request.items[itemIndex],
+        ...itemJsonOf(request.items[itemIndex]),
       };
     });
   });

@@ -34,17 +34,18 @@ export function resultsObjectUri(resultsS3Uri: string, parentExecutionArn: strin
 export function resultLines(children: readonly ChildRecord[]): string {
   return [...children]
     .sort((a, b) => a.id - b.id)
-    .map((c) =>
-      JSON.stringify({
-        item: c.item ?? null,
+    .map((c) => {
+      const rest = JSON.stringify({
         pipeline: c.pipelineName,
         displayName: c.displayName,
         executionArn: c.executionArn ?? null,
         status: c.status,
         attempts: c.status === 'PENDING' || c.status === 'CANCELLED' ? attemptsOf(c) - 1 : attemptsOf(c),
         failureReason: c.failureReason ?? null,
-      }),
-    )
+      });
+      // The item's own JSON text, spliced in: its numbers stay as the input wrote them.
+      return `{"item":${c.itemJson ?? 'null'},${rest.slice(1)}`;
+    })
     .map((line) => `${line}\n`)
     .join('');
 }

@@ -149,7 +149,7 @@ describe('fanOutCallback: a parent whose token is readable is always answered', 
   });
 
   it('sends nothing, even on the last delivery, for a message with no readable token', async () => {
-    for (const message of ['not json', { pipelineExecutionArn: newParent(), arguments: {} }, { token: ['a'], arguments: {} }, { token: 'a', Token: 'b' }]) {
+    for (const message of ['not json', '{"token":"a","token":"b","pipelineExecutionArn":"p","arguments":[]}', { pipelineExecutionArn: newParent(), arguments: {} }, { token: ['a'], arguments: {} }, { token: 'a', Token: 'b' }]) {
       expect((await callback(delivery(message, LAST), context)).batchItemFailures).toHaveLength(1);
     }
     expect(fake.failureCalls).toHaveLength(0);
