@@ -32,7 +32,7 @@ export interface FakeStep {
 const validation = (message: string) =>
   new SageMakerServiceException({ name: 'ValidationException', $fault: 'client', $metadata: {}, message });
 
-export class FakeSageMaker {
+export class FakeSageMakerExecutions {
   readonly calls = { listSteps: 0, describeJob: 0, describeExecution: 0 };
   private readonly executions = new Map<string, { steps: PipelineExecutionStep[]; failureReason?: string }>();
   private readonly jobs = new Map<string, string[]>();
