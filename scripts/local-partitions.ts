@@ -5,15 +5,16 @@
  * MSCK REPAIR TABLE and ALTER TABLE ADD PARTITION carried out on the local catalog (doubles/athena-ddl.ts).
  * One process serves all four, because Athena's statements change the same catalog and read the same S3.
  *
- *   node --import tsx scripts/local-partitions.ts [--sample] [s3://bucket/prefix/=dir ...] [-- command ...]
+ *   node --import tsx scripts/local-partitions.ts [--sample] [s3://bucket/prefix/=dir ...] [-- command ...] [-- command ...]
  *
  * `--sample` loads the sample world (doubles/sample-partitions.ts: events/data/ as S3, the sample
  * tables, the post-processing samples' execution). It prints AWS_ENDPOINT_URL_GLUE=..., _ATHENA, _S3,
- * _SAGEMAKER, then one line per call. With `-- command ...` it runs the command with those variables
- * set (in its environment only), prints the partitions the local catalog holds, and exits with the
- * command's status; without, it serves until stopped (Ctrl-C, or a signal).
+ * _SAGEMAKER, then one line per call. Each `-- command ...` runs in turn, with those variables set in
+ * its environment only, until one fails (a command that holds `--` itself goes through `bash -c`);
+ * then it prints the partitions the local catalog holds and exits with the last command's status.
+ * With no command it serves until stopped (Ctrl-C, or a signal).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { listen, jsonListener, type Reply, type Served } from '../doubles/aws-json-http';
 import { hiveDdl } from '../doubles/athena-ddl';
 import { FakeAthena } from '../doubles/fake-athena';
@@ -80,7 +81,11 @@ async function main() {
   const args = process.argv.slice(2);
   const dash = args.indexOf('--');
   const own = dash < 0 ? args : args.slice(0, dash);
-  const command = dash < 0 ? [] : args.slice(dash + 1);
+  const commands: string[][] = [];
+  for (const arg of dash < 0 ? [] : args.slice(dash)) {
+    if (arg === '--') commands.push([]);
+    else commands[commands.length - 1]?.push(arg);
+  }
   const unknown = own.filter((a) => a.startsWith('--') && a !== '--sample');
   if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')} (usage: local-partitions.ts [--sample] [s3://bucket/prefix/=dir ...] [-- command ...])`);
 
@@ -106,24 +111,29 @@ async function main() {
   for (const [name, url] of Object.entries(endpoints)) log(`${name}=${url}`);
 
   const close = () => Promise.all(servers.map(([, server]) => server.close()));
-  if (command.length === 0) {
+  if (commands.length === 0) {
     const stop = () => void close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     return;
   }
-  const [program = '', ...programArgs] = command;
-  const child = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...endpoints } });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  let child: ChildProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => child?.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  const code = await new Promise<number>((resolve) => {
-    child.on('error', (error) => {
-      console.error(`${program}: ${error.message}`);
-      resolve(127);
+  let code = 0;
+  for (const [program = '', ...programArgs] of commands) {
+    const running = spawn(program, programArgs, { stdio: 'inherit', env: { ...process.env, ...endpoints } });
+    child = running;
+    code = await new Promise<number>((resolve) => {
+      running.on('error', (error) => {
+        console.error(`${program}: ${error.message}`);
+        resolve(127);
+      });
+      running.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
     });
-    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
-  });
+    if (code !== 0) break;
+  }
   const lines = catalogLines(glue);
   log(lines.length ? `local catalog partitions:\n${lines.join('\n')}` : 'local catalog partitions: none');
   await close();
