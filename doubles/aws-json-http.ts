@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDate } from 'node:util/types';
 
 // The bodies are the SDK's own serialisation of the command inputs.
 export type JsonRoutes = Record<string, (input: never) => Promise<unknown>>;
@@ -25,7 +26,8 @@ export interface Reply {
 function toWire(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const original = this[key];
-    return original instanceof Date ? original.getTime() / 1000 : v;
+    // isDate, not instanceof: structuredClone (the fakes copy with it) makes Dates of Node's own realm.
+    return isDate(original) ? original.getTime() / 1000 : v;
   });
 }
 

@@ -19,8 +19,10 @@ export interface S3Call {
 /** Finds an object's body: undefined when there is no such key. */
 export type ObjectBodies = (bucket: string, key: string) => Promise<Uint8Array | undefined>;
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const xml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+// S3's entity forms (its "XML related object key constraints"): \r, \n and \t as character
+// references, so that no XML parser normalises or trims them away.
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\n': '&#10;', '\t': '&#9;' };
+const xml = (text: string) => text.replace(/[&<>"'\r\n\t]/g, (c) => XML_ESCAPES[c] ?? c);
 
 function element(name: string, value: string | number | boolean | undefined): string {
   return value === undefined ? '' : `<${name}>${xml(String(value))}</${name}>`;
