@@ -76,7 +76,7 @@ function addPartitions(glue: FakeGlue, text: string): QueryScript {
   const head = /^\s*ADD\s+(IF\s+NOT\s+EXISTS\s+)?/i.exec(t.rest);
   if (!head) return failed(`FAILED: ParseException: expected ADD after ALTER TABLE ${t.database}.${t.name}`);
   const ifNotExists = Boolean(head[1]);
-  const clauses = [...t.rest.slice(head[0].length).matchAll(/PARTITION\s*\(([^)]*)\)(?:\s*LOCATION\s+'([^']*)')?/gi)];
+  const clauses = [...t.rest.slice(head[0].length).matchAll(/PARTITION\s*\(((?:[^')]|'[^']*')*)\)(?:\s*LOCATION\s+'([^']*)')?/gi)];
   if (clauses.length === 0) return failed('FAILED: ParseException: no PARTITION clause');
   const partitions = [];
   for (const [, spec = '', location] of clauses) {

@@ -64,7 +64,13 @@ export function s3Listener(fake: FakeS3, bodies: ObjectBodies, onCall: (call: S3
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const [, bucket = '', ...rest] = url.pathname.split('/');
-      const key = decodeURIComponent(rest.join('/'));
+      let key: string;
+      try {
+        key = decodeURIComponent(rest.join('/'));
+      } catch {
+        onCall({ operation: 'GetObject', uri: `s3://${bucket}/${rest.join('/')}`, status: 400 });
+        return xmlError(res, 400, 'InvalidURI', "Couldn't parse the specified URI.");
+      }
       const query = url.searchParams;
       if (req.method !== 'GET') {
         onCall({ operation: 'NotImplemented', uri: `s3://${bucket}/${key}`, status: 501 });
@@ -103,6 +109,6 @@ export function s3Listener(fake: FakeS3, bodies: ObjectBodies, onCall: (call: S3
       onCall({ operation: 'GetObject', uri, status: 200 });
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: '"local"' });
       return res.end(body);
-    })();
+    })().catch((error: unknown) => xmlError(res, 500, 'InternalError', error instanceof Error ? error.message : String(error)));
   };
 }

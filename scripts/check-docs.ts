@@ -386,7 +386,7 @@ function main(): void {
   checkPython(blocks.filter((b) => b.lang === 'python'));
   const ciRun = readFileSync(join(ROOT, '.ci/run'), 'utf8');
   for (const block of blocks.filter((b) => ['bash', 'sh', 'shell'].includes(b.lang))) {
-    const first = commands(block.code)[0] ?? '';
+    const first = commands(block.code).find((c) => c !== '(') ?? '';
     console.log(`${block.file}:${block.line}  ${first.slice(0, 70)}  -> ${runShellBlock(block, ciRun, run)}`);
   }
   if (problems.length > 0) {

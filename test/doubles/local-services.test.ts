@@ -18,7 +18,7 @@ import { s3Listener } from '../../doubles/fake-s3-http';
 import { athenaService, glueService } from '../../doubles/partition-services-http';
 import { DATABASE, LOCATION, TABLE, tableDefinition } from '../../doubles/partitioned-table';
 import { parseMsckResult } from '../../lib/partitions/athena-statements';
-import { SPECIAL_CHARACTERS } from '../properties/hostile';
+import { hostileString, SPECIAL_CHARACTERS } from '../properties/hostile';
 import createPartitionsEvent from '../../events/create-partitions.json';
 import stepSucceeded from '../../events/on-pipeline-execution-status-step-succeeded.json';
 import succeeded from '../../events/on-pipeline-execution-status-succeeded.json';
@@ -129,6 +129,23 @@ describe('local Glue (FakeGlue over awsJson1_1)', () => {
     expect(out.UnprocessedKeys).toEqual(keys(10).slice(7));
   });
 
+  it('answers any target and body with a JSON reply, never failing the server', async () => {
+    const endpoint = servers[0]?.endpoint ?? '';
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('AWSGlue.GetTable', 'AWSGlue.BatchCreatePartition')), hostileString, async (target, body) => {
+        // A header carries bytes: the target's UTF-8 as they are, but the control characters HTTP forbids there.
+        // eslint-disable-next-line no-control-regex
+        const header = Buffer.from(target).toString('latin1').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '');
+        const reply = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': header }, body });
+        const parsed = (await reply.json()) as { __type?: string };
+
+        expect(reply.status === 200 || typeof parsed.__type === 'string').toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+    expect((await glueClient.send(new GetTableCommand({ DatabaseName: DATABASE, Name: freshTable().table }))).Table?.Name).toMatch(/^t\d+$/);
+  });
+
   it('answers an unknown table as Glue does, and an unknown or prototype operation as unknown', async () => {
     await expect(glueClient.send(new GetTableCommand({ DatabaseName: DATABASE, Name: 'missing' }))).rejects.toMatchObject({ name: 'EntityNotFoundException' });
     for (const operation of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
@@ -184,7 +201,7 @@ describe('local Athena (FakeAthena with the Hive DDL of doubles/athena-ddl.ts)',
 
   it('runs ALTER TABLE ADD IF NOT EXISTS PARTITION, and fails an existing one without IF NOT EXISTS', async () => {
     const { table, location } = freshTable();
-    const add = `ALTER TABLE \`${DATABASE}\`.\`${table}\` ADD IF NOT EXISTS\nPARTITION (\`shard\` = '1', \`process_date\` = '2024-01-01') LOCATION '${location}x/'\nPARTITION (\`process_date\` = 'a,b', \`shard\` = '2') LOCATION '${location}y/'`;
+    const add = `ALTER TABLE \`${DATABASE}\`.\`${table}\` ADD IF NOT EXISTS\nPARTITION (\`shard\` = '1', \`process_date\` = '2024-01-01') LOCATION '${location}x/'\nPARTITION (\`process_date\` = 'a,b)', \`shard\` = '2') LOCATION '${location}y/'`;
 
     expect((await run(add)).states.at(-1)).toBe('SUCCEEDED');
     expect((await run(add)).states.at(-1)).toBe('SUCCEEDED');
@@ -193,7 +210,7 @@ describe('local Athena (FakeAthena with the Hive DDL of doubles/athena-ddl.ts)',
     expect(failed.error).toMatch(/AlreadyExistsException/);
     expect(glue.partitions(DATABASE, table).map((p) => [p.Values, p.StorageDescriptor?.Location])).toEqual([
       [['2024-01-01', '1'], `${location}x/`],
-      [['a,b', '2'], `${location}y/`],
+      [['a,b)', '2'], `${location}y/`],
     ]);
   });
 
@@ -245,6 +262,15 @@ describe('local S3 (FakeS3 over REST/XML)', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('answers a key that is not valid percent-encoding with InvalidURI, and goes on serving', async () => {
+    const endpoint = servers[2]?.endpoint ?? '';
+    const reply = await fetch(`${endpoint}/data-bucket/bad%E0%A4%A`);
+
+    expect(reply.status).toBe(400);
+    expect(await reply.text()).toContain('<Code>InvalidURI</Code>');
+    expect((await fetch(`${endpoint}/data-bucket?list-type=2`)).status).toBe(200);
   });
 
   it('answers a missing bucket with NoSuchBucket', async () => {
