@@ -2,6 +2,7 @@
  * An in-memory SageMaker holding pipeline executions, their steps and processing jobs, answering the
  * three calls the post-processing makes the way the API does: ListPipelineExecutionSteps pages
  * (MaxResults 1-100, NextToken), unknown resources are a ValidationException / ResourceNotFound.
+ * scripts/local-partitions.ts serves it over HTTP (doubles/partition-services-http.ts).
  */
 import {
   DescribePipelineExecutionCommand,
