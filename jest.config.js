@@ -8,6 +8,8 @@ const INTEGRATION = [
   '<rootDir>/test/infra/',
   '<rootDir>/test/scripts/',
   '<rootDir>/test/properties/',
+  // The local stand-ins over HTTP (servers, real SDK clients).
+  '<rootDir>/test/doubles/',
   // They start dynalite (a real DynamoDB API).
   '<rootDir>/test/handlers/fan-in-handlers.test.ts',
   '<rootDir>/test/handlers/fan-in-dead-letter.test.ts',
