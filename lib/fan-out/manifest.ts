@@ -7,7 +7,8 @@ import { InvalidInputError } from '../core/errors';
 import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
 import { fieldName } from '../lambda-step/input-errors';
 import { MAX_INPUT_DEPTH } from '../lambda-step/inputs';
-import { MAX_PARAMETER_NAME_LENGTH, MAX_PARAMETER_VALUE_LENGTH, MAX_PARAMETERS } from './parameters';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
+import { MAX_PARAMETER_VALUE_LENGTH, MAX_PARAMETERS } from './parameters';
 import type { FanOutItem } from './request';
 
 export type ManifestFormat = 'json' | 'jsonl' | 'csv';
@@ -19,7 +20,6 @@ export type ManifestFormat = 'json' | 'jsonl' | 'csv';
 export const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 
 const FIELD = 'itemsS3Uri';
-const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
 /** Keys that would reach an object's prototype if a consumer assigned them: refused, never passed on. */
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__']);
 
