@@ -56,6 +56,28 @@ const sdkPackageVersion = {
   },
 };
 
+/**
+ * Event streams (S3 SelectObjectContent, Bedrock's streaming APIs...): no operation this project calls
+ * has one, yet every client bundles their codec (15 KB: @smithy/core loads it for an operation that
+ * needs it, the S3 client builds its marshaller). A stand-in keeps the client's configuration
+ * working and throws, naming this file, if an event stream is ever read or written.
+ */
+const noEventStreams = {
+  name: 'no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: 'event-streams', namespace: 'no-event-streams' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      contents: [
+        'const unsupported = () => { throw new Error("AWS SDK event streams are left out of the bundles (infra/esbuild/plugins.js, no-event-streams)"); };',
+        'export const eventStreamSerdeProvider = () => ({ serialize: unsupported, deserialize: unsupported });',
+        'export const resolveEventStreamSerdeConfig = (input) => Object.assign(input, { eventStreamMarshaller: eventStreamSerdeProvider(input) });',
+        'export class EventStreamSerde { constructor() { unsupported(); } }',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 const SDK_PACKAGE = /^@(aws-sdk|smithy)\//;
 const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
 
@@ -147,7 +169,7 @@ const lazyAwsSdk = {
         metafile: false,
         stdin: { contents: sidecarEntry(imports), resolveDir: ROOT, sourcefile: sidecar, loader: 'js' },
         outfile: target,
-        plugins: [envCredentialsOnly, sdkSchemaKeys, sdkPackageVersion],
+        plugins: [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion],
       });
     });
   },
@@ -184,7 +206,7 @@ function sidecarEntry(imports) {
   return [...lines, 'export const packages = {', ...packages, '};'].join('\n');
 }
 
-module.exports = [lazyAwsSdk, envCredentialsOnly, sdkSchemaKeys, sdkPackageVersion];
+module.exports = [lazyAwsSdk, envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion];
 module.exports.literalSchemaKeys = literalSchemaKeys;
 module.exports.sdkImports = sdkImports;
 module.exports.SIDECAR_SUFFIX = SIDECAR_SUFFIX;
