@@ -83,10 +83,13 @@ const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
 
 /**
  * The AWS SDK values a source file imports, by package: `import { A, type B, C as D } from '@aws-sdk/x'`
- * gives x: [A, C]. Only named imports are allowed (a default or namespace import would hide the names).
+ * gives x: [A, C]. Only named imports are allowed (a default or namespace import would hide the names,
+ * a re-export would skip the stand-in).
  */
 function sdkImports(text, file = 'source') {
   const found = new Map();
+  const reExport = /\bexport\s+[^;'"]*?from\s*['"](@(?:aws-sdk|smithy)\/[^'"]+)['"]/.exec(text);
+  if (reExport) throw new Error(`${file}: import from '${reExport[1]}' and export your own name; a re-export would escape the lazy SDK`);
   for (const m of text.matchAll(/\bimport\s+(type\s+)?([^;'"]*?)\s*from\s*['"]([^'"]+)['"]/g)) {
     const [, typeOnly, clause, pkg] = m;
     if (!SDK_PACKAGE.test(pkg) || typeOnly) continue;

@@ -91,8 +91,9 @@ describe('sdkImports', () => {
     expect(plugins.sdkImports(text)).toEqual(new Map([['@aws-sdk/client-x', new Set(['A', 'C'])]]));
   });
 
-  it('refuses a namespace or default import of the SDK, whose names it could not see', () => {
+  it('refuses a namespace import or a re-export of the SDK, whose names it could not see', () => {
     expect(() => plugins.sdkImports("import * as s3 from '@aws-sdk/client-s3';", 'x.ts')).toThrow(/x\.ts: import the AWS SDK by name/);
+    expect(() => plugins.sdkImports("export { S3Client } from '@aws-sdk/client-s3';", 'y.ts')).toThrow(/y\.ts: import from '@aws-sdk\/client-s3'/);
   });
 });
 
