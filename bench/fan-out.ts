@@ -13,10 +13,11 @@ import { planChildStarts } from '../lib/fan-out/plan';
 import { startChildExecutions } from '../lib/fan-out/start-children';
 import { FakeSageMaker } from '../doubles/fake-sagemaker';
 import { fakeSageMakerRequestHandler } from '../doubles/fake-sagemaker-http';
+import { JUDGE_LOAD_BOUND, scaled, scaleNote } from './scale';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-const ITEMS = Number(process.env.ITEMS ?? 1000);
+const ITEMS = Number(process.env.ITEMS ?? scaled(1000, 50));
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 20);
 const THROTTLE = Number(process.env.THROTTLE ?? 0.1);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
@@ -81,7 +82,7 @@ async function run(label: string, retry: 'shipped' | 'standard' | 'adaptive') {
   };
 }
 
-const RUNS = Number(process.env.RUNS ?? 9);
+const RUNS = Number(process.env.RUNS ?? scaled(9, 3));
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -89,7 +90,7 @@ const median = (values: number[]) => {
 };
 
 async function main() {
-  console.log(`fan-out benchmark: ${ITEMS} items, ${LATENCY_MS} ms latency, ${THROTTLE * 100}% throttled, concurrency ${CONCURRENCY}`);
+  console.log(`fan-out benchmark (${scaleNote()}): ${ITEMS} items, ${LATENCY_MS} ms latency, ${THROTTLE * 100}% throttled, concurrency ${CONCURRENCY}`);
   const { maxAttempts } = clientOptions();
   const shipped = `shipped (full jitter ${SAGEMAKER_RETRY_BASE_MS} ms..${SAGEMAKER_RETRY_CAP_MS} ms, ${maxAttempts} attempts)`;
   // The first run in a process also pays for compiling the SDK's code paths: reported, not judged.
@@ -110,8 +111,10 @@ async function main() {
   );
   console.log(
     `shipped: wall time median ${ratio}x the floor over ${RUNS} runs (range ${Math.min(...ratios)}-${Math.max(...ratios)}x; cold first run ${cold.overFloor}x), ` +
-      `target <= 1.1x: ${ratio <= 1.1 ? 'met' : 'NOT met'}; duplicates ${duplicates}, lost ${lost} over all shipped runs (target 0, 0): ${duplicates === 0 && lost === 0 ? 'met' : 'NOT met'}`,
+      `target <= 1.1x: ${JUDGE_LOAD_BOUND ? (ratio <= 1.1 ? 'met' : 'NOT met') : 'not judged at a reduced size'}; duplicates ${duplicates}, lost ${lost} over all shipped runs (target 0, 0): ${duplicates === 0 && lost === 0 ? 'met' : 'NOT met'}`,
   );
+  // What load cannot move fails the run; the wall ratio is judged by the reader of a full-size run.
+  if (duplicates > 0 || lost > 0) process.exitCode = 1;
 }
 
 void main();

@@ -18,6 +18,9 @@ export interface LocalDynamo {
 
 /** Starts dynalite on a free port and creates the fan-out table with the keys and index the template declares. */
 export async function startDynalite(tableName: string): Promise<LocalDynamo> {
+  if (process.env.TEST_TIER === 'unit') {
+    throw new Error('this test starts dynalite: list it among the integration tests of jest.config.js');
+  }
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,2 @@
+// The unit project's tests must not start servers: doubles/dynalite.ts refuses under this tier.
+process.env.TEST_TIER = 'unit';
