@@ -136,11 +136,16 @@ async function main() {
     for (const fn of [...current.keys()].filter((n) => !only || only.includes(n))) {
       const [n, o] = [current.get(fn), baseline.get(fn)];
       if (!n || !o) continue;
-      const before = paired(() => timeNode(load(o)), () => timeNode(bare), PAIRS).ratio;
-      const after = paired(() => timeNode(load(n)), () => timeNode(bare), PAIRS).ratio;
-      loadRows.push([fn, `${kb(o.unzipped)} -> ${kb(n.unzipped)}`, `${before.toFixed(2)}x -> ${after.toFixed(2)}x`]);
+      const before = paired(() => timeNode(load(o)), () => timeNode(bare), PAIRS);
+      const after = paired(() => timeNode(load(n)), () => timeNode(bare), PAIRS);
+      loadRows.push([
+        fn,
+        `${kb(o.unzipped)} -> ${kb(n.unzipped)}`,
+        `${before.wall.ratio.toFixed(2)}x -> ${after.wall.ratio.toFixed(2)}x`,
+        `${before.cpu.ratio.toFixed(2)}x -> ${after.cpu.ratio.toFixed(2)}x`,
+      ]);
     }
-    console.log(table(['function', 'unzipped (before -> after)', 'load / node -e 0 (before -> after)'], loadRows));
+    console.log(table(['function', 'unzipped (before -> after)', 'load / node -e 0, wall', 'CPU'], loadRows));
 
     const coldRows: string[][] = [];
     for (const c of CASES.filter((x) => !only || only.includes(x.fn))) {
@@ -160,13 +165,15 @@ async function main() {
       const cold = paired(() => timeNode(invoke(n)), () => timeNode(invoke(o)), PAIRS);
       coldRows.push([
         c.label,
-        `${cold.b.toFixed(0)} -> ${cold.a.toFixed(0)} ms`,
-        `${cold.ratio.toFixed(2)}x`,
+        `${cold.wall.b.toFixed(0)} -> ${cold.wall.a.toFixed(0)} ms`,
+        `${cold.wall.ratio.toFixed(2)}x`,
+        `${cold.cpu.b.toFixed(0)} -> ${cold.cpu.a.toFixed(0)} ms`,
+        `${cold.cpu.ratio.toFixed(2)}x`,
         outcomes[0] === outcomes[1] ? (outcomes[1] ?? '') : `DIFFERENT: ${outcomes.join(' / ')}`,
       ]);
     }
     console.log();
-    console.log(table(['cold invocation (load + first call)', 'median (before -> after)', 'after / before', 'outcome'], coldRows));
+    console.log(table(['cold invocation (load + first call)', 'wall (before -> after)', 'after / before', 'CPU (before -> after)', 'after / before', 'outcome'], coldRows));
     console.log(
       `\nwhole processes, median of ${PAIRS} alternating pairs; before = ${option('--baseline') ?? option('--baseline-ref') ?? BASELINE_REF}` +
         '\nGlue and Athena calls end at a refused port (no local server): load, client, signing and the attempt, for both builds',

@@ -4,7 +4,8 @@
  * pair, so that a machine whose speed drifts weighs on both).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
@@ -98,16 +99,30 @@ export interface NodeRun {
   env?: Record<string, string | undefined>;
 }
 
-/** Wall time of one `node` process, start to exit, in milliseconds; throws when it fails. */
-export function timeNode(run: NodeRun): number {
+/** One process's wall time (start to exit, as the caller waits for it) and CPU time (user + system), in ms. */
+export interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+// Preloaded into each timed process: prints its CPU time as it exits (a wall time moves with the
+// machine's load far more than a CPU time does).
+const CPU_PROBE = join(mkdtempSync(join(tmpdir(), 'cpu-probe-')), 'probe.js');
+writeFileSync(CPU_PROBE, "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, `\\ncpu-us ${u.user + u.system}\\n`); });\n");
+
+/** Times one `node` process; throws when it fails. */
+export function timeNode(run: NodeRun): Timing {
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, run.args, {
+  const child = spawnSync(process.execPath, ['--require', CPU_PROBE, ...run.args], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...run.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (child.status !== 0) throw new Error(`node ${run.args.join(' ').slice(0, 200)} failed: ${child.stderr.toString().slice(0, 500)}`);
-  return ms;
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  const stderr = child.stderr.toString();
+  if (child.status !== 0) throw new Error(`node ${run.args.join(' ').slice(0, 200)} failed: ${stderr.slice(0, 500)}`);
+  const cpu = /cpu-us (\d+)\s*$/.exec(stderr)?.[1];
+  if (cpu === undefined) throw new Error(`node ${run.args.join(' ').slice(0, 200)} printed no CPU time`);
+  return { wall, cpu: Number(cpu) / 1000 };
 }
 
 export const median = (values: readonly number[]): number => {
@@ -118,37 +133,35 @@ export const median = (values: readonly number[]): number => {
 export interface Paired {
   /** Median of the per-pair ratios A/B. */
   ratio: number;
-  /** Medians of A's and B's times, in milliseconds. */
+  /** Medians of A's and B's figures, in milliseconds. */
   a: number;
   b: number;
 }
 
 /**
- * A and B `pairs` times each, in turn (A B, then B A, ...) after one run of each not counted: the
- * median of the ratio pair by pair. A pair shares the machine's state of the moment, so a ratio holds
- * when the machine's speed drifts; a median of >= 15 pairs shrugs off a few disturbed ones.
+ * A and B `pairs` times each, in turn (A B, then B A, ...) after one run of each not counted: for wall
+ * and CPU time, the median of the ratio pair by pair. A pair shares the machine's state of the moment,
+ * so a ratio holds when the machine's speed drifts; a median of >= 15 pairs shrugs off a few disturbed ones.
  */
-export function paired(a: () => number, b: () => number, pairs: number): Paired {
+export function paired(a: () => Timing, b: () => Timing, pairs: number): { wall: Paired; cpu: Paired } {
   a();
   b();
-  const as: number[] = [];
-  const bs: number[] = [];
-  const ratios: number[] = [];
+  const runs: [Timing, Timing][] = [];
   for (let i = 0; i < pairs; i++) {
-    let ta: number;
-    let tb: number;
     if (i % 2 === 0) {
-      ta = a();
-      tb = b();
+      const ta = a();
+      runs.push([ta, b()]);
     } else {
-      tb = b();
-      ta = a();
+      const tb = b();
+      runs.push([a(), tb]);
     }
-    as.push(ta);
-    bs.push(tb);
-    ratios.push(ta / tb);
   }
-  return { ratio: median(ratios), a: median(as), b: median(bs) };
+  const of = (k: keyof Timing): Paired => ({
+    ratio: median(runs.map(([x, y]) => x[k] / y[k])),
+    a: median(runs.map(([x]) => x[k])),
+    b: median(runs.map(([, y]) => y[k])),
+  });
+  return { wall: of('wall'), cpu: of('cpu') };
 }
 
 /** Left-aligned columns. */
