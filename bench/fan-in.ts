@@ -1,6 +1,6 @@
 /**
  * Fan-in benchmark: one CallbackStep fan-out of 10,000 children, run end to end in process, against a
- * real DynamoDB API (dynalite, the table as infra/fan-out.js declares it) and the SageMaker test double
+ * real DynamoDB API (dynalite, the table as infra/fan-out.ts declares it) and the SageMaker test double
  * with the account's concurrent-execution quota (200) enforced. Each child runs for a random time
  * (2-8 s: dynalite, in the same process, serves a few hundred requests a second on 2 shared cores;
  * 200 children ending every 5 s on average keep it below saturation, so the delays measure the code,
@@ -17,6 +17,7 @@ import { SageMakerClient, type StartPipelineExecutionCommandInput } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { stageNames } from '../infra/names';
 import type { FanInDeps } from '../lib/fan-out/fan-in';
 import type { EndStatus } from '../lib/fan-out/fan-in-store';
 import { loadBound, scaled, scaleNote } from './scale';
@@ -49,13 +50,11 @@ const quantile = (values: number[], q: number) => {
  * it): the functions' code and dynalite then use a core each.
  */
 async function localTable(stage: string): Promise<{ endpoint: string; table: string; stop: () => void }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const names = require('../infra/_names.js') as { stageNames(stage: string): { fanOut: { table: string } } };
   const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local-fan-out-table.ts', stage], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: server.stdout });
   for await (const line of lines) {
     const endpoint = /^AWS_ENDPOINT_URL_DYNAMODB=(.+)$/.exec(line)?.[1];
-    if (endpoint) return { endpoint, table: names.stageNames(stage).fanOut.table, stop: () => server.kill('SIGTERM') };
+    if (endpoint) return { endpoint, table: stageNames(stage).fanOutTable, stop: () => server.kill('SIGTERM') };
   }
   throw new Error('scripts/local-fan-out-table.ts printed no endpoint');
 }

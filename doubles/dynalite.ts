@@ -1,14 +1,11 @@
-/** A real DynamoDB API (dynalite, in memory) for tests of conditional writes; the table as infra/fan-out.js defines it. */
+/** A real DynamoDB API (dynalite, in memory) for tests of conditional writes; the table as infra/fan-out.ts defines it. */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: { createTableMs: number }) => Server;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const fanOutInfra = require('../infra/fan-out.js') as (ctx: { stage: string }) => {
-  resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-};
+import { fanOutTable } from '../infra/fan-out';
 
 export interface LocalDynamo {
   doc: DynamoDBDocumentClient;
@@ -29,8 +26,7 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const table = fanOutInfra({ stage: 'test' }).resources.FanOutTable;
-  if (!table) throw new Error('infra/fan-out.js defines no FanOutTable');
+  const table = fanOutTable(tableName);
   const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.Properties as Pick<
     ConstructorParameters<typeof CreateTableCommand>[0],
     'KeySchema' | 'AttributeDefinitions' | 'GlobalSecondaryIndexes'

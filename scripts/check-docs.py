@@ -75,10 +75,12 @@ def keyword(node, name):
     return next((k.value for k in node.keywords if k.arg == name), None)
 
 
-def function_of(arn):
-    """The function a Lambda(function_arn=...) names: `... + "concat"` or a literal ARN ending `-concat`."""
-    if isinstance(arn, ast.BinOp) and isinstance(arn.right, ast.Constant) and isinstance(arn.right.value, str):
-        return arn.right.value
+def function_of(arn, constants):
+    """The function a Lambda(function_arn=...) names: a literal ARN ending `-<function>`, or a NAME = "..." of the
+    snippet holding one. The ARN is the function's stack Output, copied whole: a prefix plus a name is refused,
+    since the fitted names of long stages differ (docs/deploy.md)."""
+    if isinstance(arn, ast.Name) and arn.id in constants:
+        arn = constants[arn.id]
     if isinstance(arn, ast.Constant) and isinstance(arn.value, str) and ":function:sagemaker-pipeline-functions-" in arn.value:
         return arn.value.rsplit("-", 1)[-1]
     return None
@@ -102,8 +104,7 @@ def declared_outputs(step, errors, where):
 
 
 def compare_outputs(declared, expected, what, where, errors):
-    for name in sorted(set(expected) - set(declared)):
-        errors.append(f"{where}: {what} returns \"{name}\", which the snippet does not declare")
+    """A step may declare any of the outputs the function returns (the others are not read), each with its type."""
     for name in sorted(set(declared) - set(expected)):
         errors.append(f"{where}: {what} returns no \"{name}\"")
     for name in sorted(set(declared) & set(expected)):
@@ -153,9 +154,9 @@ def check_snippet(snippet, expected, errors):
             if name == "LambdaStep":
                 func = keyword(node, "lambda_func")
                 arn = keyword(func, "function_arn") if isinstance(func, ast.Call) else None
-                function = function_of(arn) if arn is not None else None
+                function = function_of(arn, constants) if arn is not None else None
                 if function is None:
-                    errors.append(f"{where}: LambdaStep: lambda_func=Lambda(function_arn=FUNCTIONS_ARN + \"<function>\") or a literal ARN")
+                    errors.append(f"{where}: LambdaStep: lambda_func=Lambda(function_arn=<the function's ARN>), a literal or a NAME = \"arn:...\" of the snippet, not a prefix plus a name")
                 elif function not in expected:
                     errors.append(f"{where}: LambdaStep: no LambdaStep function {function}")
                 else:

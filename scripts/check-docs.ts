@@ -14,7 +14,7 @@
  * Output samples go in ```text blocks, which are not run.
  *
  * Python blocks are compiled and their SDK use checked by scripts/check-docs.py, which also
- * compares the outputs each LambdaStep or CallbackStep snippet declares with what the function
+ * checks the outputs each LambdaStep or CallbackStep snippet declares against what the function
  * returns: the return type of each handler's `run` (read with the TypeScript compiler) and the keys of
  * the fan-in's callback outputs.
  *
@@ -221,10 +221,19 @@ const KNOWN_BAD_SNIPPET = [
   '# SageMaker Python SDK v2',
   'from sagemaker.workflow.lambda_step import LambdaOutput, LambdaOutputTypeEnum, LambdaStep',
   'from sagemaker.mlops.workflow.callback_step import CallbackStep',
-  'start = LambdaStep(name="S", lambda_func=Lambda(function_arn=FUNCTIONS_ARN + "startChildPipelines"), timeout=600,',
-  '    outputs=[LambdaOutput(output_name="startedCount", output_type=LambdaOutputTypeEnum.String)])',
+  'START_ARN = "arn:aws:lambda:us-east-1:111122223333:function:sagemaker-pipeline-functions-prod-startChildPipelines"',
+  'prefixed = LambdaStep(name="P", lambda_func=Lambda(function_arn=FUNCTIONS_ARN + "concat"))',
+  'start = LambdaStep(name="S", lambda_func=Lambda(function_arn=START_ARN), timeout=600,',
+  '    outputs=[LambdaOutput(output_name="startedCount", output_type=LambdaOutputTypeEnum.String),',
+  '             LambdaOutput(output_name="started", output_type=LambdaOutputTypeEnum.Integer)])',
 ].join('\n');
-const KNOWN_BAD_FINDINGS = ['takes no argument timeout', 'not in the SageMaker Python SDK v2', 'returns "executionArnsTruncated"', 'declared String'];
+const KNOWN_BAD_FINDINGS = [
+  'takes no argument timeout',
+  'not in the SageMaker Python SDK v2',
+  'not a prefix plus a name',
+  'returns no "started"',
+  'declared String',
+];
 
 function checkPython(blocks: Block[]): void {
   const outputs = lambdaStepOutputs();
@@ -275,6 +284,24 @@ function checkLinks(files: string[]): void {
   if (size > README_MAX_BYTES) problem(`README.md is ${size} bytes (at most ${README_MAX_BYTES})`);
 }
 
+/**
+ * Every command against a deployed stack (`sls deploy`, `info`, `remove`, `invoke` but `invoke local`) names its
+ * stage and region, or osls reads the `dev` stack of the default region; within a page, all name the same ones.
+ */
+export function stageProblems(file: string, text: string): string[] {
+  const found: string[] = [];
+  const pairs = new Set<string>();
+  for (const match of text.matchAll(/\bnpx sls (?:deploy|info|remove|invoke(?! local))\b[^\n`]*(?:\\\n[^\n`]*)*/g)) {
+    const command = match[0];
+    const stage = /--stage[ =](\S+)/.exec(command)?.[1];
+    const region = /--region[ =](\S+)/.exec(command)?.[1];
+    if (!stage || !region) found.push(`${file}: "${command.split('\n')[0]}" needs --stage and --region`);
+    else pairs.add(`--stage ${stage} --region ${region}`);
+  }
+  if (pairs.size > 1) found.push(`${file}: the commands name different stages or regions: ${[...pairs].join('; ')}`);
+  return found;
+}
+
 /** Every `docs/<page>.md` the code, the scripts and the configuration name must exist. */
 function checkPointers(): void {
   const sources = ['serverless.yml', 'package.json'];
@@ -303,6 +330,7 @@ function main(): void {
   const blocks = files.flatMap((file) => fencedBlocks(file, readFileSync(join(ROOT, file), 'utf8')));
   checkLinks(files);
   checkPointers();
+  for (const file of files) stageProblems(file, readFileSync(join(ROOT, file), 'utf8')).forEach(problem);
   checkPython(blocks.filter((b) => b.lang === 'python'));
   const ciRun = readFileSync(join(ROOT, '.ci/run'), 'utf8');
   for (const block of blocks.filter((b) => ['bash', 'sh', 'shell'].includes(b.lang))) {

@@ -1,12 +1,12 @@
 /**
  * Every metric the functions emit, with the dimension sets each is emitted with: the one list the code
- * emits from (`Metric.X`) and the dashboard and alarms are built from (infra/monitoring.js loads this
+ * emits from (`Metric.X`) and the dashboard and alarms are built from (infra/monitoring.ts imports this
  * file). Powertools adds the `service` dimension (POWERTOOLS_SERVICE_NAME) to every set.
  */
 
-/** CloudWatch namespace of the metrics (POWERTOOLS_METRICS_NAMESPACE in serverless.yml). */
+/** CloudWatch namespace of the metrics (every function's POWERTOOLS_METRICS_NAMESPACE: infra/stack.ts). */
 export const METRICS_NAMESPACE = 'SageMakerPipelineFunctions';
-/** The `service` dimension's value (POWERTOOLS_SERVICE_NAME in serverless.yml). */
+/** The `service` dimension's value (every function's POWERTOOLS_SERVICE_NAME: infra/stack.ts). */
 export const METRICS_SERVICE = 'sagemaker-pipeline-functions';
 
 const SERVICE = ['service'] as const;
@@ -47,13 +47,5 @@ export const Metric = Object.fromEntries(Object.keys(METRIC_DIMENSIONS).map((nam
   readonly [K in MetricName]: K;
 };
 
-/** The `function` dimension's values: the LambdaStep functions (defineLambdaStep's `name`). */
-export const LAMBDA_STEP_FUNCTIONS = [
-  'concat',
-  'joinStrings',
-  'versionedName',
-  'exampleOutputs',
-  'createPartitions',
-  'repairTable',
-  'startChildPipelines',
-] as const;
+/** The `function` dimension's values: the LambdaStep functions of the catalog (infra/catalog.ts; a type, so nothing of infra is bundled). */
+export type { LambdaStepFunction } from '../../infra/catalog';

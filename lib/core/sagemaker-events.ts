@@ -1,5 +1,6 @@
 /**
- * Schemas of the SageMaker EventBridge events the functions react to (../shared/facts/sagemaker.md).
+ * Schemas of the SageMaker EventBridge events the functions react to, as the developer guide
+ * documents them: https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html
  * Only the ARNs and the current status are required: every other detail field may be missing.
  */
 import * as z from 'zod/mini';

@@ -1,42 +1,94 @@
 /**
  * The operator's post-processing configuration (config/post-processing.json): for each pipeline, the
  * Glue tables to update when it succeeds, and the deploy options. One schema serves the tests, the
- * deploy (infra/_config.js loads this file through tsx) and the function's cold start.
+ * deploy (infra/serverless.js loads it through tsx) and the function's cold start.
  */
 import * as z from 'zod/mini';
+import { AWS_LIMITS, LOG_RETENTION_DAYS, RESERVED_TAG_PREFIX, TAG_CHARACTERS } from '../core/aws-limits';
 import { ConfigurationError, escapeControlCharacters } from '../core/errors';
 import { fieldName, formatInputIssues } from '../lambda-step/input-errors';
 import { findInputHazards } from '../lambda-step/inputs';
 
-// CreatePipeline's name pattern: letters, digits and single or repeated hyphens, 1-256 chars.
+// CreatePipeline's name pattern: letters, digits and single or repeated hyphens. Its {0,255} counts
+// groups, not characters (`a-b-b...` of 511 matches): the 256-character limit is checked apart.
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const isPipelineName = (name: string) => name.length <= AWS_LIMITS.pipelineName.value && PIPELINE_NAME.test(name);
+const PIPELINE_NAME_RULE = `expected a SageMaker pipeline name (1-${AWS_LIMITS.pipelineName.value} of a-z A-Z 0-9 -, starting and ending with a letter or digit)`;
 // Glue stores names in lower case and IAM matches ARNs as written: only lower case is accepted, so
 // the policy's table ARNs are the ones Glue authorises.
 const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
+const glueNameRule = (what: string) => `expected a lower-case Glue ${what} name (1-${AWS_LIMITS.glueName.value} of a-z 0-9 _ -, not starting with -)`;
 // `*`, `?` are IAM wildcards and `${` a CloudFormation Fn::Sub reference: never let a location widen
 // or rewrite the policy it is written into.
-const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^*?$\s]*)?$/;
+const S3_URI = /^s3:\/\/([^/]*)(\/[^*?$\s]*)?$/;
 const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// A SageMaker pipeline name, or a pattern of them with IAM's wildcards.
+const CHILD_PIPELINES = /^[a-zA-Z0-9*?-]{1,256}$/;
+const BUCKET_RULE = `expected an S3 bucket name (3-${AWS_LIMITS.bucketName.value} of a-z 0-9 . -, starting and ending with a letter or digit, no "..", not an IP address, no reserved prefix or suffix)`;
+// Prefixes and suffixes S3 reserves (bucket naming rules).
+const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
 // A KMS key ARN (key id or multi-Region key id): IAM authorises KMS use on the key ARN, never on an alias.
 const KMS_KEY_ARN =
   /^arn:aws(-cn|-us-gov|-iso|-iso-[a-z])?:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
 
-const text = (pattern: RegExp, error: string) => z.string().check(z.regex(pattern, { error }));
-const s3Uri = () => text(S3_URI, 'expected an s3://bucket/prefix/ URI (bucket: 3-63 of a-z 0-9 . -; no *, ? or $)');
+/** A general purpose bucket name S3 accepts (bucket naming rules). */
+export const isBucketName = (name: string): boolean =>
+  BUCKET.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name) && !RESERVED_BUCKET.test(name);
+
+const text = (pattern: RegExp, error: string) => z.string({ error }).check(z.regex(pattern, { error }));
+const bucketName = () => z.string({ error: BUCKET_RULE }).check(z.refine(isBucketName, { error: BUCKET_RULE }));
+const S3_URI_RULE = 'expected an s3://bucket/prefix/ URI (a valid bucket name; no *, ? or $ in the prefix)';
+const s3Uri = () =>
+  z.string({ error: S3_URI_RULE }).check(
+    z.refine((uri) => {
+      const match = S3_URI.exec(uri);
+      return match !== null && isBucketName(match[1] ?? '');
+    }, { error: S3_URI_RULE }),
+  );
 const kmsKeyArn = () => text(KMS_KEY_ARN, 'expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias)');
-const workGroupName = () => text(WORK_GROUP, 'expected an Athena workgroup name ([a-zA-Z0-9._-], 1-128 chars)');
+const workGroupName = () => text(WORK_GROUP, `expected an Athena workgroup name (1-${AWS_LIMITS.athenaWorkGroupName.value} of a-zA-Z0-9 . _ -)`);
+const glueName = (what: string) => text(GLUE_NAME, glueNameRule(what));
+
+/** A whole number from `min` to `max`, the refusal stating the range. */
+const wholeNumber = (min: number, max: number, unit: string) => {
+  const error = `expected a whole number of ${unit} from ${min} to ${max}`;
+  return z.int({ error }).check(z.gte(min, { error }), z.lte(max, { error }));
+};
+
+/** A list of `min` to `max` items, the refusal stating the bounds. */
+const list = <T extends z.ZodMiniType>(item: T, what: string, min = 1, max?: number) => {
+  const error = max === undefined ? `expected a list of at least ${min} ${what}` : `expected a list of ${min} to ${max} ${what}`;
+  const checks = max === undefined ? [z.minLength(min, { error })] : [z.minLength(min, { error }), z.maxLength(max, { error })];
+  return z.array(item, { error }).check(...checks);
+};
 
 // Step names are matched exactly: `*` or `?` would read as a wildcard and match nothing.
-const stepName = () =>
-  z.string().check(
-    z.minLength(1),
-    z.maxLength(256),
+const STEP_NAME_LENGTH = 256;
+const stepName = () => {
+  const length = `expected a step name of 1-${STEP_NAME_LENGTH} characters`;
+  return z.string({ error: length }).check(
+    z.minLength(1, { error: length }),
+    z.maxLength(STEP_NAME_LENGTH, { error: length }),
     z.regex(/^[^*?]*$/, { error: 'an exact step name, not a pattern: * and ? match no step (leave steps out to match every step)' }),
   );
+};
+
+// The tag goes to osls's provider.tags and stackTags, whose schema takes fewer key characters than
+// AWS (ASCII letters and digits, space, _ . / = + : -; no @, no other script): both must accept it.
+const OSLS_TAG_KEY = /^[A-Za-z0-9_./=+: -]*$/;
+const TAG_KEY_RULE = `expected a tag key of 1-${AWS_LIMITS.tagKey.value} of A-Z a-z 0-9, space and _ . : / = + - (AWS's and osls's rules)`;
+const TAG_VALUE_RULE = `expected a tag value of 0-${AWS_LIMITS.tagValue.value} letters, digits, spaces and _ . : / = + - @`;
+const CostAllocationTag = z.strictObject({
+  key: z.string({ error: TAG_KEY_RULE }).check(
+    z.minLength(1, { error: TAG_KEY_RULE }),
+    z.maxLength(AWS_LIMITS.tagKey.value, { error: TAG_KEY_RULE }),
+    z.regex(TAG_CHARACTERS, { error: TAG_KEY_RULE }),
+    z.regex(OSLS_TAG_KEY, { error: TAG_KEY_RULE }),
+    z.refine((key) => !RESERVED_TAG_PREFIX.test(key), { error: 'the aws: prefix is reserved for AWS, in any case (aws:, AWS:, Aws:)' }),
+  ),
+  value: z.string({ error: TAG_VALUE_RULE }).check(z.maxLength(AWS_LIMITS.tagValue.value, { error: TAG_VALUE_RULE }), z.regex(TAG_CHARACTERS, { error: TAG_VALUE_RULE })),
+});
 
 const GlueOptions = z.strictObject({
   removeMissing: z.optional(z.boolean()),
@@ -51,15 +103,15 @@ const AthenaOptions = z.strictObject({
 });
 
 export const Route = z.strictObject({
-  database: text(GLUE_NAME, 'expected a lower-case Glue database name ([a-z0-9_-])'),
-  table: text(GLUE_NAME, 'expected a lower-case Glue table name ([a-z0-9_-])'),
+  database: glueName('database'),
+  table: glueName('table'),
   /** The table's S3 Location, as in the catalog: it scopes the IAM policy and filters the outputs. */
   location: s3Uri(),
   strategy: z.enum(['glue', 'athena-msck', 'athena-add'], { error: 'expected one of glue | athena-msck | athena-add' }),
   scope: z.enum(['table', 'outputs'], { error: 'expected one of table | outputs' }),
   trigger: z.optional(z.enum(['execution', 'step'], { error: 'expected one of execution | step' })),
   /** Only these processing steps count (their outputs, or their success with trigger `step`). */
-  steps: z.optional(z.array(stepName()).check(z.minLength(1))),
+  steps: z.optional(list(stepName(), 'step names')),
   glue: z.optional(GlueOptions),
   athena: z.optional(AthenaOptions),
   description: z.optional(z.string()),
@@ -68,7 +120,7 @@ export type Route = z.infer<typeof Route>;
 
 const Pipeline = z.strictObject({
   description: z.optional(z.string()),
-  routes: z.array(Route).check(z.minLength(1, { error: 'expected at least one route' })),
+  routes: z.array(Route, { error: 'expected a list of routes' }).check(z.minLength(1, { error: 'expected at least one route' })),
 });
 
 // An existing standard topic (CloudWatch alarms cannot publish to FIFO topics).
@@ -76,12 +128,12 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ALARM_PERIODS_MINUTES = [1, 5, 15, 60] as const;
 
-/** The stack's CloudWatch alarms (infra/monitoring.js); every field has a default. */
+/** The stack's CloudWatch alarms (infra/monitoring.ts); every field has a default. */
 const AlarmOptions = z.strictObject({
   /** false: no alarm, no topic (the dashboard stays). Default true. */
   enabled: z.optional(z.boolean()),
   /** E-mail addresses subscribed to the stack's alarm topic (each confirms by mail). */
-  email: z.optional(z.array(text(EMAIL, 'expected an e-mail address')).check(z.minLength(1), z.maxLength(10))),
+  email: z.optional(list(text(EMAIL, 'expected an e-mail address'), 'e-mail addresses', 1, 10)),
   /** An existing SNS topic to send the alarms to, instead of a topic in the stack. */
   topicArn: z.optional(text(SNS_TOPIC_ARN, 'expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>, no .fifo)')),
   /** The period the alarms evaluate, in minutes. Default 5. */
@@ -89,29 +141,24 @@ const AlarmOptions = z.strictObject({
     z.union(ALARM_PERIODS_MINUTES.map((m) => z.literal(m)), { error: `expected one of ${ALARM_PERIODS_MINUTES.join(', ')}` }),
   ),
   /** Errors of one function within a period that fire its alarm. Default 1. */
-  functionErrors: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  functionErrors: z.optional(wholeNumber(1, 100_000, 'errors')),
   /** Throttled invocations of one function within a period that fire its alarm. Default 1. */
-  functionThrottles: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  functionThrottles: z.optional(wholeNumber(1, 100_000, 'throttles')),
   /** Minutes a running fan-out may go without a child end before it counts as stalled. Default 360. */
-  fanOutStalledAfterMinutes: z.optional(z.int().check(z.gte(15), z.lte(40_320))),
+  fanOutStalledAfterMinutes: z.optional(wholeNumber(15, 40_320, 'minutes')),
 });
 
 const DeployOptions = z.strictObject({
   vpc: z.optional(
     z.strictObject({
-      subnetIds: z.array(text(/^subnet-[0-9a-f]+$/, 'expected a subnet id (subnet-...)')).check(z.minLength(1)),
-      securityGroupIds: z.array(text(/^sg-[0-9a-f]+$/, 'expected a security group id (sg-...)')).check(z.minLength(1)),
+      subnetIds: list(text(/^subnet-[0-9a-f]+$/, 'expected a subnet id (subnet-...)'), 'subnet ids'),
+      securityGroupIds: list(text(/^sg-[0-9a-f]+$/, 'expected a security group id (sg-...)'), 'security group ids'),
     }),
   ),
-  costAllocationTag: z.optional(
-    z.strictObject({
-      key: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^(?!aws:)/, { error: 'the aws: prefix is reserved' })),
-      value: z.string().check(z.maxLength(256)),
-    }),
-  ),
+  costAllocationTag: z.optional(CostAllocationTag),
   logRetentionInDays: z.optional(
     z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d)), {
-      error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention values)`,
+      error: `expected one of ${LOG_RETENTION_DAYS.join(', ')} (the retention days CloudWatch Logs accepts)`,
     }),
   ),
   /**
@@ -120,21 +167,28 @@ const DeployOptions = z.strictObject({
    */
   lambdaStepPartitions: z.optional(
     z.strictObject({
-      databases: z.array(text(GLUE_NAME, 'expected a lower-case Glue database name ([a-z0-9_-])')).check(z.minLength(1)),
-      dataBuckets: z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1)),
+      databases: list(glueName('database'), 'Glue database names'),
+      dataBuckets: list(bucketName(), 'bucket names'),
     }),
   ),
   /**
    * The buckets fan-out manifests (`itemsS3Uri`) may be read from: s3:GetObject on their objects for
    * startChildPipelines and fanOutCallback. Without it, objects of every bucket.
    */
-  fanOutManifestBuckets: z.optional(z.array(text(BUCKET, 'expected an S3 bucket name (3-63 of a-z 0-9 . -)')).check(z.minLength(1))),
+  fanOutManifestBuckets: z.optional(list(bucketName(), 'bucket names')),
+  /**
+   * The buckets fan-out results (`resultsS3Uri`) may be written to: s3:PutObject on their objects for
+   * the fan-in functions. Without it, none (a fan-out asking for results is refused).
+   */
+  fanOutResultsBuckets: z.optional(list(bucketName(), 'bucket names', 0)),
+  /** The child pipelines the fan-out functions may start, stop and retry: a name or IAM pattern (`child-*`). Default `*`. */
+  childPipelines: z.optional(text(CHILD_PIPELINES, 'expected a pipeline name or pattern (letters, digits, -, IAM wildcards * and ?; 1-256 chars)')),
   /** Lambda's asynchronous retries before the event goes to the on-failure queue (Lambda allows 0-2). */
-  maximumRetryAttempts: z.optional(z.int().check(z.gte(0), z.lte(2))),
+  maximumRetryAttempts: z.optional(wholeNumber(0, 2, 'retries')),
   /** KMS keys of the routed tables' data (SSE-KMS): kms:Decrypt on exactly these for the function reading it. */
   kms: z.optional(
     z.strictObject({
-      tableDataKeys: z.array(kmsKeyArn()).check(z.minLength(1)),
+      tableDataKeys: list(kmsKeyArn(), 'KMS key ARNs'),
     }),
   ),
   /**
@@ -142,15 +196,14 @@ const DeployOptions = z.strictObject({
    * the route's outputLocation) and the KMS key its results are encrypted with. docs/iam.md.
    */
   athenaWorkGroups: z.optional(
-    z
-      .array(
-        z.strictObject({
-          name: workGroupName(),
-          outputLocation: z.optional(s3Uri()),
-          resultsKmsKey: z.optional(kmsKeyArn()),
-        }),
-      )
-      .check(z.minLength(1)),
+    list(
+      z.strictObject({
+        name: workGroupName(),
+        outputLocation: z.optional(s3Uri()),
+        resultsKmsKey: z.optional(kmsKeyArn()),
+      }),
+      'workgroups',
+    ),
   ),
   /** The routed tables are governed by Lake Formation: Athena callers get lakeformation:GetDataAccess. */
   lakeFormation: z.optional(z.boolean()),
@@ -175,8 +228,8 @@ function semanticProblems(config: PostProcessingConfig): Problem[] {
   const seenPipelines = new Map<string, string>();
   for (const [name, pipeline] of Object.entries(config.pipelines)) {
     const at = `pipelines.${name}`;
-    if (!PIPELINE_NAME.test(name)) {
-      problems.push({ path: at, message: 'expected a SageMaker pipeline name (letters, digits, hyphens)' });
+    if (!isPipelineName(name)) {
+      problems.push({ path: at, message: PIPELINE_NAME_RULE });
     }
     const other = seenPipelines.get(name.toLowerCase());
     // Pipeline ARNs are compared without case (see routing.ts): two keys would route the same events.
@@ -236,6 +289,31 @@ function deployProblems(config: PostProcessingConfig): Problem[] {
 }
 
 /**
+ * The rule an issue breaks, for a check declared without its own message (zod/mini says only
+ * "Invalid input"): every refusal states what was expected.
+ */
+function explainIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.message !== 'Invalid input') return issue;
+  const unit = (origin: string) => (origin === 'array' || origin === 'set' ? ' items' : origin === 'string' ? ' characters' : '');
+  switch (issue.code) {
+    case 'too_small':
+      return { ...issue, message: `expected at least ${String(issue.minimum)}${unit(issue.origin)}` };
+    case 'too_big':
+      return { ...issue, message: `expected at most ${String(issue.maximum)}${unit(issue.origin)}` };
+    case 'invalid_format':
+      return { ...issue, message: `expected ${issue.format === 'regex' && 'pattern' in issue ? `text matching ${String(issue.pattern)}` : `a ${issue.format}`}` };
+    case 'invalid_value':
+      return { ...issue, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'not_multiple_of':
+      return { ...issue, message: `expected a multiple of ${String(issue.divisor)}` };
+    case 'invalid_type':
+      return issue;
+    default:
+      return { ...issue, message: `refused (${issue.code})` };
+  }
+}
+
+/**
  * Validates a parsed config file. Throws a ConfigurationError whose message names every bad field
  * (`pipelines.x.routes[0].strategy: ...`).
  */
@@ -247,7 +325,7 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   }
   const parsed = PostProcessingConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const detail = formatInputIssues(parsed.error.issues, 4000).replace(/^Invalid input: /, '');
+    const detail = formatInputIssues(parsed.error.issues.map(explainIssue), 4000).replace(/^Invalid input: /, '');
     throw new ConfigurationError(`Invalid ${source}: ${detail}`);
   }
   const problems = [...semanticProblems(parsed.data), ...deployProblems(parsed.data)];
@@ -257,14 +335,24 @@ export function parsePostProcessingConfig(raw: unknown, source = 'config/post-pr
   return parsed.data;
 }
 
+type Deploy = NonNullable<PostProcessingConfig['deploy']>;
+/** The deploy options with their defaults applied: every option of the schema, so none is lost on the way. */
+export type ResolvedDeployOptions = Omit<Deploy, 'logRetentionInDays' | 'maximumRetryAttempts' | 'fanOutResultsBuckets' | 'childPipelines'> & {
+  logRetentionInDays: NonNullable<Deploy['logRetentionInDays']>;
+  maximumRetryAttempts: number;
+  fanOutResultsBuckets: string[];
+  childPipelines: string;
+};
+
 /** The deploy options with their defaults applied. */
-export function deployOptions(config: PostProcessingConfig) {
+export function deployOptions(config: PostProcessingConfig): ResolvedDeployOptions {
+  const deploy = config.deploy ?? {};
   return {
-    vpc: config.deploy?.vpc,
-    costAllocationTag: config.deploy?.costAllocationTag,
-    logRetentionInDays: config.deploy?.logRetentionInDays ?? 30,
-    maximumRetryAttempts: config.deploy?.maximumRetryAttempts ?? 2,
-    lambdaStepPartitions: config.deploy?.lambdaStepPartitions,
+    ...deploy,
+    logRetentionInDays: deploy.logRetentionInDays ?? 30,
+    maximumRetryAttempts: deploy.maximumRetryAttempts ?? 2,
+    fanOutResultsBuckets: deploy.fanOutResultsBuckets ?? [],
+    childPipelines: deploy.childPipelines ?? '*',
   };
 }
 

@@ -1,27 +1,41 @@
-/** infra/_names.js: every name of any stage osls accepts fits its limit, deterministically. */
+/** infra/names.ts: every name of any stage the stack accepts fits its limit, deterministically. */
 import fc from 'fast-check';
+import { FUNCTIONS, QUEUES } from '../../infra/catalog';
+import { checkStage } from '../../infra/limits';
+import { functionName, NAME_LIMITS, queueName, resourceName, ruleName, stageNames as fitted } from '../../infra/names';
 
-interface StageNames {
-  stack: string;
-  functions: Record<string, string>;
-  rules: { childStatus: string; fanOutSweep: string; pipelineStatus: string[] };
-  fanOut: { table: string; queue: string; deadLetterQueue: string; failedEvents: string };
-  postProcessingFailedQueue: string;
-  workGroup: string;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const names = require('../../infra/_names.js') as {
-  LIMITS: Record<string, number>;
-  MAX_STAGE_LENGTH: number;
-  FUNCTIONS: string[];
-  resourceName(stage: string, suffix: string, limit: number): string;
-  stageNames(stage: string): StageNames;
+const FUNCTION_NAMES = Object.keys(FUNCTIONS);
+const names = {
+  LIMITS: NAME_LIMITS,
+  FUNCTIONS: FUNCTION_NAMES,
+  resourceName,
+  /** Every name of a stage, by kind. */
+  stageNames: (stage: string) => {
+    const n = fitted(stage);
+    return {
+      stack: n.stack,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((fn) => [fn, functionName(stage, fn)])),
+      rules: {
+        childStatus: ruleName(stage, 'child-status'),
+        fanOutSweep: ruleName(stage, 'fan-out-sweep'),
+        pipelineStatus: [ruleName(stage, 'pipeline-status-1'), ruleName(stage, 'pipeline-steps-1')],
+      },
+      fanOut: {
+        table: n.fanOutTable,
+        queue: queueName(stage, QUEUES.FanOutQueue.suffix),
+        deadLetterQueue: queueName(stage, QUEUES.FanOutDeadLetterQueue.suffix),
+        failedEvents: queueName(stage, QUEUES.FanOutFailedEventsQueue.suffix),
+      },
+      postProcessingFailedQueue: queueName(stage, QUEUES.PostProcessingFailedEventsQueue.suffix),
+      workGroup: n.workGroup,
+    };
+  },
 };
 
 // osls's stage pattern (node_modules/osls/lib/utils/stage-pattern.js): no length limit.
 const STAGE = /^[A-Za-z0-9-]+$/;
 const stages = fc.stringMatching(STAGE).filter((s) => s.length > 0);
-const longStages = fc.integer({ min: 40, max: 907 }).chain((n) => fc.stringMatching(new RegExp(`^[A-Za-z0-9-]{${n}}$`)));
+const longStages = fc.integer({ min: 40, max: 256 }).chain((n) => fc.stringMatching(new RegExp(`^[A-Za-z0-9-]{${n}}$`)));
 
 /** Every name with its limit and the characters its service allows. */
 function namesWithLimits(stage: string): [string, number, RegExp][] {
@@ -39,7 +53,7 @@ function namesWithLimits(stage: string): [string, number, RegExp][] {
   ];
 }
 
-describe('infra/_names', () => {
+describe('infra/names', () => {
   it('keeps the names of a short stage as they were', () => {
     const n = names.stageNames('dev');
     expect(n.functions.onPipelineExecutionStatus).toBe('sagemaker-pipeline-functions-dev-onPipelineExecutionStatus');
@@ -49,7 +63,7 @@ describe('infra/_names', () => {
       deadLetterQueue: 'sagemaker-pipeline-functions-dev-fan-out-dlq',
       failedEvents: 'sagemaker-pipeline-functions-dev-fan-out-failed-events',
     });
-    expect(n.rules.pipelineStatus).toEqual(['sagemaker-pipeline-functions-dev-pipeline-status-1', 'sagemaker-pipeline-functions-dev-pipeline-status-2']);
+    expect(n.rules.pipelineStatus).toEqual(['sagemaker-pipeline-functions-dev-pipeline-status-1', 'sagemaker-pipeline-functions-dev-pipeline-steps-1']);
     expect(n.workGroup).toBe('sagemaker-pipeline-functions-dev');
     expect(n.stack).toBe('sagemaker-pipeline-functions-dev');
   });
@@ -95,15 +109,13 @@ describe('infra/_names', () => {
   });
 
   it('is deterministic', () => {
-    const stage = 'x'.repeat(300);
+    const stage = 'x'.repeat(256);
     expect(names.stageNames(stage)).toEqual(names.stageNames(stage));
   });
 
-  it('refuses a stage too long for the S3 key of the deployment artifacts, naming the stage and the limit', () => {
-    // serverless/sagemaker-pipeline-functions/<stage>/<ms>-<ISO>/compiled-cloudformation-template.json <= 1024
-    expect(names.MAX_STAGE_LENGTH).toBe(907);
-    expect(() => names.stageNames('s'.repeat(907))).not.toThrow();
-    expect(() => names.stageNames('s'.repeat(908))).toThrow(/stage "s{40}\.\.\." is 908 characters: at most 907 fit/);
+  it('refuses a stage longer than a tag value (osls tags the stack STAGE=<stage>), naming the stage and the limit', () => {
+    expect(() => checkStage('s'.repeat(256))).not.toThrow();
+    expect(() => checkStage('s'.repeat(257))).toThrow(/stage "s{40}\.\.\." is 257 characters: at most 256/);
   });
 
   it('refuses a suffix that leaves no room for the stage, naming the limit', () => {

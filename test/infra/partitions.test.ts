@@ -1,25 +1,22 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const infra = require('../../infra/partitions.js') as {
-  (ctx: { stage: string; partitionAccess?: { databases?: string[]; dataBuckets?: string[] } }): {
-    functions: Record<string, Statement[]>;
-    resources: Record<string, { Type: string }>;
-  };
-  partitionsInfra(ctx: { stage: string }, options: { databases?: string[]; dataBuckets?: string[] }): { functions: Record<string, Statement[]> };
-};
+/** infra/partitions.ts: the roles of createPartitions and repairTable, the workgroup and its bucket. */
+import type { Statement } from '../../infra/cfn';
+import { stackContext } from '../../infra/context';
+import { partitionsIam, partitionsResources } from '../../infra/partitions';
+import { parsePostProcessingConfig } from '../../lib/post-processing/config';
 
-interface Statement {
-  Action: string[];
-  Resource: unknown;
-}
+const ctx = (lambdaStepPartitions?: { databases: string[]; dataBuckets: string[] }) =>
+  stackContext('dev', parsePostProcessingConfig({ pipelines: {}, ...(lambdaStepPartitions ? { deploy: { lambdaStepPartitions } } : {}) }));
+const functions = (c = ctx()): Record<string, Statement[]> => ({
+  createPartitions: partitionsIam.createPartitions(c),
+  repairTable: partitionsIam.repairTable(c),
+});
 
 describe('infra/partitions', () => {
   it('grants each function only named actions, never a wildcard action', () => {
-    const { functions } = infra({ stage: 'dev' });
-    expect(Object.keys(functions)).toEqual(['createPartitions', 'repairTable']);
-    for (const statements of Object.values(functions)) {
+    for (const statements of Object.values(functions())) {
       for (const s of statements) for (const action of s.Action) expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
     }
-    expect(functions.createPartitions?.flatMap((s) => s.Action)).toEqual([
+    expect(functions().createPartitions?.flatMap((s) => s.Action)).toEqual([
       'glue:GetTable',
       'glue:BatchGetPartition',
       'glue:BatchCreatePartition',
@@ -31,19 +28,11 @@ describe('infra/partitions', () => {
     ]);
   });
 
-  it('narrows Glue and S3 to the databases and buckets given', () => {
-    const { functions } = infra.partitionsInfra({ stage: 'prod' }, { databases: ['sales_db'], dataBuckets: ['data-bucket'] });
-    const text = JSON.stringify(functions.createPartitions);
-    expect(text).toContain('database/sales_db');
-    expect(text).toContain('table/sales_db/*');
-    expect(text).toContain('s3:::data-bucket');
-    expect(text).not.toContain('database/*');
-  });
-
-  it('takes the narrowing from deploy.lambdaStepPartitions, passed by infra/index.js', () => {
-    const { functions } = infra({ stage: 'prod', partitionAccess: { databases: ['sales_db'], dataBuckets: ['data-bucket'] } });
+  it('narrows Glue and S3 to deploy.lambdaStepPartitions', () => {
+    const narrowed = functions(ctx({ databases: ['sales_db'], dataBuckets: ['data-bucket'] }));
     for (const fn of ['createPartitions', 'repairTable']) {
-      const text = JSON.stringify(functions[fn]);
+      const text = JSON.stringify(narrowed[fn]);
+      expect(text).toContain('database/sales_db');
       expect(text).toContain('table/sales_db/*');
       expect(text).toContain('s3:::data-bucket');
       expect(text).not.toContain('database/*');
@@ -51,20 +40,14 @@ describe('infra/partitions', () => {
     }
   });
 
-  it('creates the Athena workgroup and its private results bucket', () => {
-    const { resources } = infra({ stage: 'dev' });
-    expect(resources.AthenaWorkGroup?.Type).toBe('AWS::Athena::WorkGroup');
-    expect(resources.AthenaResultsBucket?.Type).toBe('AWS::S3::Bucket');
-  });
-
   it('makes the workgroup enforce its result location, the one prefix the role may write', () => {
-    const { functions, resources } = infra({ stage: 'dev' });
-    const workGroup = resources.AthenaWorkGroup as unknown as { Properties: { WorkGroupConfiguration: Record<string, unknown> } };
-    expect(workGroup.Properties.WorkGroupConfiguration).toMatchObject({
+    const resources = partitionsResources(ctx());
+    expect(resources.AthenaResultsBucket?.Type).toBe('AWS::S3::Bucket');
+    expect(resources.AthenaWorkGroup?.Properties.WorkGroupConfiguration).toMatchObject({
       EnforceWorkGroupConfiguration: true,
       ResultConfiguration: { OutputLocation: { 'Fn::Sub': 's3://${AthenaResultsBucket}/repair-table/' } },
     });
-    const put = functions.repairTable?.filter((s) => s.Action.includes('s3:PutObject')).map((s) => s.Resource);
+    const put = functions().repairTable?.filter((s) => s.Action.includes('s3:PutObject')).map((s) => s.Resource);
     expect(put).toEqual([{ 'Fn::Sub': '${AthenaResultsBucket.Arn}/repair-table/*' }]);
   });
 });

@@ -1,32 +1,22 @@
-/** infra/index.js and infra/post-processing.js built from configs in memory (no sls command here). */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+/** onPipelineExecutionStatus's IAM and the stack's deploy options, built from configs in memory (no sls command here). */
 import fc from 'fast-check';
+import type { Statement } from '../../infra/cfn';
+import { stackContext } from '../../infra/context';
+import { postProcessingStatements } from '../../infra/post-processing';
+import { buildStack } from '../../infra/stack';
 import { parsePostProcessingConfig, type PostProcessingConfig } from '../../lib/post-processing/config';
 
-interface Statement {
-  Effect?: string;
-  Action: string[] | string;
-  Resource: unknown;
-  Condition?: unknown;
-}
-interface Resource {
-  Type: string;
-  Properties: { Tags?: { Key: string; Value: string }[]; Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
-}
 interface Ctx {
   stage: string;
   config: PostProcessingConfig;
-  vpc: { subnetIds: string[]; securityGroupIds: string[] } | null;
-  tags: Record<string, string>;
-  lakeFormation?: boolean;
 }
-/* eslint-disable @typescript-eslint/no-require-imports */
-const index = require('../../infra/index.js') as { build(ctx: Ctx): { Resources: Record<string, Resource> } };
-const postProcessing = require('../../infra/post-processing.js') as (ctx: Ctx) => { functions: Record<string, Statement[]> };
-const configLoader = require('../../infra/_config.js') as { parseConfigFile(file: string): { config: PostProcessingConfig } };
-/* eslint-enable @typescript-eslint/no-require-imports */
+interface Role {
+  Type: string;
+  Properties: { Tags?: { Key: string; Value: string }[]; Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+}
+const postProcessing = (c: Ctx) => ({ functions: { onPipelineExecutionStatus: postProcessingStatements(stackContext(c.stage, c.config)) } });
+const withDeployOf = (config: PostProcessingConfig, deploy: PostProcessingConfig['deploy']) => parsePostProcessingConfig({ ...config, deploy });
+const build = (c: Ctx) => ({ Resources: buildStack(c.stage, c.config).Resources as unknown as Record<string, Role> });
 
 const glueOnly = parsePostProcessingConfig({
   pipelines: {
@@ -35,10 +25,10 @@ const glueOnly = parsePostProcessingConfig({
     },
   },
 });
-const ctx = (overrides: Partial<Ctx> = {}): Ctx => ({ stage: 'dev', config: glueOnly, vpc: null, tags: {}, ...overrides });
+const ctx = (overrides: Partial<Ctx> = {}): Ctx => ({ stage: 'dev', config: glueOnly, ...overrides });
 const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-describe('infra/post-processing', () => {
+describe('infra/post-processing.ts', () => {
   it('grants only what the configured strategies and scopes call', () => {
     const statements = postProcessing(ctx()).functions.onPipelineExecutionStatus ?? [];
     expect(actionsOf(statements).sort()).toEqual(
@@ -53,7 +43,6 @@ describe('infra/post-processing', () => {
         's3:ListBucket',
         's3:GetObject',
         's3:GetBucketLocation',
-        'sqs:SendMessage',
       ].sort(),
     );
   });
@@ -71,13 +60,13 @@ describe('infra/post-processing', () => {
     const list = (c: PostProcessingConfig) =>
       (postProcessing(ctx({ config: c })).functions.onPipelineExecutionStatus ?? []).find((s) => actionsOf([s]).includes('s3:ListBucket'));
     expect(list(root)?.Condition).toBeUndefined();
-    expect(list(glueOnly)?.Condition).toEqual({ StringLike: { 's3:prefix': ['t/', 't/*'] } });
+    expect(list(glueOnly)?.Condition).toEqual({ StringLike: { 's3:prefix': ['t/*'] } });
   });
 });
 
-describe('infra/index build options', () => {
+describe('the stack\'s deploy options', () => {
   it('adds the ENI actions to every role when a VPC is configured', () => {
-    const { Resources } = index.build(ctx({ vpc: { subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0a'] } }));
+    const { Resources } = build(ctx({ config: withDeployOf(glueOnly, { vpc: { subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0a'] } }) }));
     const roles = Object.values(Resources).filter((r) => r.Type === 'AWS::IAM::Role');
     expect(roles.length).toBeGreaterThan(1);
     for (const role of roles) {
@@ -87,24 +76,15 @@ describe('infra/index build options', () => {
   });
 
   it('adds no EC2 action without a VPC', () => {
-    const { Resources } = index.build(ctx());
+    const { Resources } = build(ctx());
     expect(JSON.stringify(Resources)).not.toContain('ec2:');
   });
 
   it('tags the roles and the queue with the cost-allocation tag', () => {
-    const { Resources } = index.build(ctx({ tags: { 'cost-center': 'ml' } }));
+    const { Resources } = build(ctx({ config: withDeployOf(glueOnly, { costAllocationTag: { key: 'cost-center', value: 'ml' } }) }));
     for (const resource of Object.values(Resources).filter((r) => ['AWS::IAM::Role', 'AWS::SQS::Queue'].includes(r.Type))) {
       expect(resource.Properties.Tags).toContainEqual({ Key: 'cost-center', Value: 'ml' });
     }
-  });
-});
-
-describe('infra/_config (deploy-time validation)', () => {
-  it('refuses a bad config file, naming the file and the field', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pp-config-'));
-    const file = path.join(dir, 'post-processing.json');
-    fs.writeFileSync(file, JSON.stringify({ pipelines: { p: { routes: [{ database: 'db', table: 't', location: 's3://data-bucket/t/', strategy: 'msck', scope: 'table' }] } } }));
-    expect(() => configLoader.parseConfigFile(file)).toThrow(/post-processing\.json: pipelines\.p\.routes\[0\]\.strategy: expected one of glue/);
   });
 });
 
@@ -121,8 +101,7 @@ describe('KMS keys, workgroup result locations and Lake Formation (deploy option
   });
   const withDeploy = (deploy: Record<string, unknown>, workGroup = 'analytics') =>
     parsePostProcessingConfig({ pipelines: { p: { routes: [athenaRoute(workGroup)] } }, deploy });
-  const statementsOf = (config: PostProcessingConfig, extra: Partial<Ctx> = {}) =>
-    postProcessing(ctx({ config, ...extra })).functions.onPipelineExecutionStatus ?? [];
+  const statementsOf = (config: PostProcessingConfig) => postProcessing(ctx({ config })).functions.onPipelineExecutionStatus ?? [];
   const withAction = (statements: Statement[], action: string) => statements.filter((s) => actionsOf([s]).includes(action));
 
   it('grants kms:Decrypt on exactly the table data keys, and GenerateDataKey + Decrypt on exactly the workgroup\'s results key', () => {
@@ -158,9 +137,9 @@ describe('KMS keys, workgroup result locations and Lake Formation (deploy option
   });
 
   it('adds lakeformation:GetDataAccess to the Athena callers only when deploy.lakeFormation is set', () => {
-    const on = index.build({ ...ctx({ config: withDeploy({ lakeFormation: true }) }), lakeFormation: true } as Ctx).Resources;
-    const off = index.build(ctx({ config: withDeploy({}) })).Resources;
-    const granted = (all: Record<string, Resource>, role: string) =>
+    const on = build(ctx({ config: withDeploy({ lakeFormation: true }) })).Resources;
+    const off = build(ctx({ config: withDeploy({}) })).Resources;
+    const granted = (all: Record<string, Role>, role: string) =>
       (all[role]?.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement).filter((s) => actionsOf([s]).includes('lakeformation:GetDataAccess'));
     for (const role of ['OnPipelineExecutionStatusRole', 'RepairTableRole']) {
       expect(granted(on, role)).toEqual([{ Effect: 'Allow', Action: ['lakeformation:GetDataAccess'], Resource: '*' }]);

@@ -1,24 +1,23 @@
 /**
- * Runs `sls package` once and checks the CloudFormation template it writes: one role per function,
- * least privilege, the config-driven EventBridge rules, the on-failure destination, tags, retention.
- * Every test that runs an sls command lives in this file: sls commands share .esbuild/ and must not
- * run at once (jest runs files in parallel workers).
+ * The CloudFormation template `sls package` writes (packaged once per run: test/helpers/packaged-template.ts):
+ * one role per function, least privilege, the config-driven EventBridge rules, the on-failure
+ * destination, tags, retention. Other stages and configurations are built in memory (infra/stack.ts).
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import configFile from '../../config/post-processing.json';
 import executionEvent from '../../events/on-pipeline-execution-status-succeeded.json';
 import stepEvent from '../../events/on-pipeline-execution-status-step-succeeded.json';
 import unroutedEvent from '../../events/on-pipeline-execution-status-unrouted-pipeline.json';
+import { FUNCTIONS } from '../../infra/catalog';
+import { functionName } from '../../infra/names';
+import { buildStack } from '../../infra/stack';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../lib/core/metric-names';
 import { alarmOptions, deployOptions, parsePostProcessingConfig, triggerOf } from '../../lib/post-processing/config';
+import { packagedTemplate } from '../helpers/packaged-template';
 import { notPublished, parseBody, widgetMetrics } from './dashboard';
 
 const ROOT = path.join(__dirname, '..', '..');
-const LOCK = path.join(ROOT, '.esbuild', '.sls-package.lock');
 const config = parsePostProcessingConfig(configFile);
 const deploy = deployOptions(config);
 
@@ -34,68 +33,22 @@ interface Statement {
   Resource: unknown;
   Condition?: unknown;
 }
-interface Packaged {
-  resources: Record<string, Resource>;
-  outputs: Record<string, { Description?: string; Value: unknown }>;
-  state: {
-    service: {
-      provider: { stackTags?: Record<string, string>; stackName?: string };
-      functions: Record<string, { description?: string }>;
-    };
-  };
-}
 let resources: Record<string, Resource>;
-let outputs: Packaged['outputs'];
-let state: Packaged['state'];
-let production: Packaged;
+let outputs: Record<string, { Description?: string; Value: unknown }>;
+let stackTags: Record<string, string> | undefined;
 
-// A stage far longer than any name budget (osls accepts [A-Za-z0-9-]+ of any length): every name
-// that holds it must be fitted (infra/_names.js). The tests below run on this stage's template.
+// A stage longer than most name budgets (the stack accepts up to 256 characters): every name that
+// holds it must be fitted (infra/names.ts). Built in memory: its functions and resources.
 const LONG_STAGE = `pr-4711-${'a-very-long-feature-branch-name-'.repeat(5)}end`;
 
-/** Takes an exclusive lock on .esbuild/ so that no other sls command of this checkout runs meanwhile. */
-async function lock(): Promise<() => void> {
-  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
-  for (let waited = 0; ; waited += 1000) {
-    try {
-      fs.mkdirSync(LOCK);
-      return () => fs.rmSync(LOCK, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // A lock older than 10 minutes belongs to a run that died.
-      if (Date.now() - fs.statSync(LOCK).mtimeMs > 600_000) fs.rmSync(LOCK, { recursive: true, force: true });
-      else if (waited > 300_000) throw new Error(`another sls command holds ${LOCK}`);
-      else await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
-}
-
-/** `sls package --stage <stage>` into a temporary directory: the template's resources and the state. */
-async function packageStage(stage: string): Promise<Packaged> {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sls-home-'));
-  // sls runs as on a workstation: not as a jest worker (infra/_config.js then loads TypeScript with tsx).
-  const { JEST_WORKER_ID: _worker, ...env } = process.env;
-  const unlock = await lock();
-  try {
-    await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, '--package', out], {
-      cwd: ROOT,
-      env: { ...env, HOME: home, AWS_REGION: 'us-east-1', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: { stdout?: string; message: string }) => {
-      throw new Error(`sls package failed: ${error.message}\n${error.stdout ?? ''}`);
-    });
-  } finally {
-    unlock();
-  }
-  const template = JSON.parse(fs.readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  const packagedState = JSON.parse(fs.readFileSync(path.join(out, 'serverless-state.json'), 'utf8'));
-  return { resources: template.Resources, outputs: template.Outputs ?? {}, state: packagedState };
-}
-
-beforeAll(async () => {
-  ({ resources, outputs, state } = await packageStage(LONG_STAGE));
-  production = await packageStage('production');
+beforeAll(() => {
+  const template = packagedTemplate();
+  resources = template.Resources as Record<string, Resource>;
+  outputs = (template.Outputs ?? {}) as typeof outputs;
+  const state = JSON.parse(fs.readFileSync(path.join(ROOT, '.serverless', 'serverless-state.json'), 'utf8')) as {
+    service: { provider: { stackTags?: Record<string, string> } };
+  };
+  stackTags = state.service.provider.stackTags;
 }, 600_000);
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -187,7 +140,8 @@ describe('the packaged template', () => {
       const logs = statementsOf(roleOf(id)).filter((s) => actions(s).some((a) => a.startsWith('logs:')));
       expect(logs).toHaveLength(1);
       // The function's own (fitted) name, as the framework names its log group.
-      expect(fn.Properties.FunctionName).toEqual(expect.stringMatching(/^sagemaker-pipeline-functions-([A-Za-z0-9-]*-)?[0-9a-f]{8}-[a-zA-Z]+$/));
+      const fnName = `${id[0]?.toLowerCase()}${id.slice(1).replace(/LambdaFunction$/, '')}`;
+      expect(fn.Properties.FunctionName).toBe(functionName('dev', fnName));
       expect(logs[0]?.Resource).toEqual({
         'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${String(fn.Properties.FunctionName)}:*`,
       });
@@ -217,7 +171,7 @@ describe('the packaged template', () => {
   });
 });
 
-// The services' name limits (facts/deploy.md): property of each named resource type, and its limit.
+// The services' name limits (docs/iam.md, "Name lengths"): property of each named resource type, and its limit.
 const NAME_LIMITS: Record<string, [string, number]> = {
   'AWS::Lambda::Function': ['FunctionName', 64],
   'AWS::IAM::Role': ['RoleName', 64],
@@ -231,17 +185,22 @@ const NAME_LIMITS: Record<string, [string, number]> = {
 };
 
 describe('resource names', () => {
-  const templates = () => [
-    [LONG_STAGE, resources, state] as const,
-    ['production', production.resources, production.state] as const,
-  ];
+  /** The named resources of a stage: the stack's own, and the functions osls names from the catalog. */
+  const inMemory = (stage: string): Record<string, Resource> => {
+    const stack = buildStack(stage, config);
+    const fns = Object.fromEntries(
+      Object.entries(stack.functions).map(([fn, f]) => [`${fn}LambdaFunction`, { Type: 'AWS::Lambda::Function', Properties: { FunctionName: f.name } }]),
+    );
+    return { ...(stack.Resources as Record<string, Resource>), ...fns };
+  };
+  const templates = () => [[LONG_STAGE, inMemory(LONG_STAGE), buildStack(LONG_STAGE, config).stackName], ['production', inMemory('production'), buildStack('production', config).stackName], ['dev', resources, 'sagemaker-pipeline-functions-dev']] as const;
   const named = (all: Record<string, Resource>, type: string) =>
     Object.values(all)
       .filter((r) => r.Type === type)
       .map((r) => r.Properties[NAME_LIMITS[type]?.[0] ?? ''] as unknown);
 
-  it('fit their service\'s limit for production and for a stage far longer than any budget', () => {
-    for (const [stage, all, packagedState] of templates()) {
+  it('fit their service\'s limit for production and for a stage longer than any budget', () => {
+    for (const [stage, all, stackName] of templates()) {
       for (const [type, [property, limit]] of Object.entries(NAME_LIMITS)) {
         for (const name of named(all, type)) {
           // Roles have no RoleName: CloudFormation generates one that fits (stack and logical id cut to 64).
@@ -254,12 +213,10 @@ describe('resource names', () => {
           expect([stage, type, property, name, String(name).length <= limit]).toEqual([stage, type, property, name, true]);
         }
       }
-      const stackName = packagedState.service.provider.stackName ?? '';
       expect([stackName, stackName.length <= 128, /^[a-zA-Z][a-zA-Z0-9-]*$/.test(stackName)]).toEqual([stackName, true, true]);
     }
-    // The stage does not fit whole, and every function was named.
-    expect(named(resources, 'AWS::Lambda::Function').length).toBeGreaterThan(10);
-    expect(named(production.resources, 'AWS::Lambda::Function')).toContain('sagemaker-pipeline-functions-ab8e18ef-onPipelineExecutionStatus');
+    expect(named(inMemory(LONG_STAGE), 'AWS::Lambda::Function')).toHaveLength(Object.keys(FUNCTIONS).length);
+    expect(named(inMemory('production'), 'AWS::Lambda::Function')).toContain('sagemaker-pipeline-functions-ab8e18ef-onPipelineExecutionStatus');
   });
 
   it('keep sagemaker in every function name (AmazonSageMakerPipelinesIntegrations invokes only those)', () => {
@@ -269,7 +226,7 @@ describe('resource names', () => {
   });
 
   it('give the functions the names of the table, queue and workgroup the stack creates', () => {
-    for (const [, all] of templates()) {
+    for (const all of [resources]) {
       const env = (id: string) => (all[id]?.Properties.Environment as { Variables: Record<string, string> }).Variables;
       const table = all.FanOutTable?.Properties.TableName;
       expect(env('FanOutCallbackLambdaFunction').FAN_OUT_TABLE).toBe(table);
@@ -281,7 +238,7 @@ describe('resource names', () => {
   });
 
   it('let exactly the stack\'s rules send to the dead-letter queues', () => {
-    for (const [, all] of templates()) {
+    for (const all of [resources]) {
       const ruleArn = (name: unknown) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${String(name)}` });
       const sourcesOf = (policyId: string) =>
         (all[policyId]?.Properties.PolicyDocument as { Statement: { Condition: { ArnEquals: Record<string, unknown> } }[] }).Statement[0]?.Condition
@@ -428,7 +385,7 @@ describe('reliability and deploy options', () => {
     for (const [id, resource] of tagged) {
       expect([id, resource.Properties.Tags]).toEqual([id, expect.arrayContaining([{ Key: tag.key, Value: tag.value }])]);
     }
-    expect(state.service.provider.stackTags).toEqual({ [tag.key]: tag.value });
+    expect(stackTags).toEqual({ [tag.key]: tag.value });
   });
 
   it('sets the configured retention on every log group', () => {
@@ -468,7 +425,7 @@ describe("the packaged template's Outputs (what `sls info --verbose` prints afte
   };
 
   it("give each LambdaStep function's ARN", () => {
-    const lambdaSteps = Object.entries(state.service.functions).filter(([, fn]) => fn.description?.startsWith('LambdaStep'));
+    const lambdaSteps = Object.entries(FUNCTIONS).filter(([, fn]) => fn.trigger.kind === 'LambdaStep');
     expect(lambdaSteps.length).toBeGreaterThanOrEqual(7);
     for (const [fn] of lambdaSteps) {
       const id = `${fn[0]?.toUpperCase()}${fn.slice(1)}`;
@@ -494,7 +451,7 @@ describe("the packaged template's Outputs (what `sls info --verbose` prints afte
   });
 });
 
-describe('monitoring (infra/monitoring.js)', () => {
+describe('monitoring (infra/monitoring.ts)', () => {
   const getAttId = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
   const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
 

@@ -83,4 +83,15 @@ describe('deploy.alarms', () => {
       { numRuns: 300 },
     );
   });
+
+  it('states the rule of each refused threshold (got 14 minutes: from 15 to 40320)', () => {
+    expect(errorOf(withAlarms({ fanOutStalledAfterMinutes: 14 }))).toBe(
+      'Invalid config/post-processing.json: deploy.alarms.fanOutStalledAfterMinutes: expected a whole number of minutes from 15 to 40320 (got 14)',
+    );
+    expect(errorOf(withAlarms({ functionErrors: 0 }))).toMatch(/deploy\.alarms\.functionErrors: expected a whole number of errors from 1 to 100000 \(got 0\)/);
+    expect(errorOf(withAlarms({ functionThrottles: 100_001 }))).toMatch(/deploy\.alarms\.functionThrottles: expected a whole number of throttles from 1 to 100000/);
+    expect(errorOf(withAlarms({ email: [] }))).toMatch(/deploy\.alarms\.email: expected a list of 1 to 10 e-mail addresses \(got \[\]\)/);
+    expect(errorOf(withAlarms({ email: Array.from({ length: 11 }, (_, i) => `ops${i}@example.com`) }))).toMatch(/deploy\.alarms\.email: expected a list of 1 to 10 e-mail addresses/);
+  });
 });
+

@@ -31,11 +31,10 @@ describe('parsePostProcessingConfig', () => {
 
   it('applies the deploy defaults', () => {
     expect(deployOptions(parsePostProcessingConfig(config()))).toEqual({
-      vpc: undefined,
-      costAllocationTag: undefined,
       logRetentionInDays: 30,
       maximumRetryAttempts: 2,
-      lambdaStepPartitions: undefined,
+      fanOutResultsBuckets: [],
+      childPipelines: '*',
     });
   });
 
@@ -146,4 +145,83 @@ describe('parsePostProcessingConfig', () => {
     expect(() => parsePostProcessingConfig(config(route({ scope: 'table', trigger: 'step', steps: ['Process'] })))).not.toThrow();
     expect(() => parsePostProcessingConfig(config(route({ steps: ['Process'] })))).not.toThrow();
   });
+
+  it('states the rule of a refused retry count, not a bare "Invalid input"', () => {
+    expect(errorOf(config(route(), { deploy: { maximumRetryAttempts: 5 } }))).toBe(
+      'Invalid config/post-processing.json: deploy.maximumRetryAttempts: expected a whole number of retries from 0 to 2 (got 5)',
+    );
+    expect(errorOf(config(route(), { deploy: { maximumRetryAttempts: 1.5 } }))).toMatch(/deploy\.maximumRetryAttempts: expected a whole number of retries from 0 to 2 \(got 1\.5\)/);
+  });
+
+  it.each([
+    ['deploy.vpc.subnetIds', { vpc: { subnetIds: [], securityGroupIds: ['sg-0a'] } }, 'subnet ids'],
+    ['deploy.lambdaStepPartitions.databases', { lambdaStepPartitions: { databases: [], dataBuckets: ['data-bucket'] } }, 'Glue database names'],
+    ['deploy.fanOutManifestBuckets', { fanOutManifestBuckets: [] }, 'bucket names'],
+    ['deploy.kms.tableDataKeys', { kms: { tableDataKeys: [] } }, 'KMS key ARNs'],
+  ])('states that %s needs at least one entry', (field, deploy, what) => {
+    expect(errorOf(config(route(), { deploy }))).toBe(`Invalid config/post-processing.json: ${field}: expected a list of at least 1 ${what} (got [])`);
+  });
+
+  it('states the rule of a refused step list', () => {
+    expect(errorOf(config(route({ steps: [] })))).toMatch(/routes\[0\]\.steps: expected a list of at least 1 step names \(got \[\]\)/);
+    expect(errorOf(config(route({ steps: [''] })))).toMatch(/routes\[0\]\.steps\[0\]: expected a step name of 1-256 characters/);
+  });
+
+  describe('costAllocationTag', () => {
+    const tag = (key: string, value: string) => config(route(), { deploy: { costAllocationTag: { key, value } } });
+
+    it('accepts keys of 128 and values of 256 characters, values of any script, and the allowed symbols', () => {
+      expect(deployOptions(parsePostProcessingConfig(tag('k'.repeat(128), 'v'.repeat(256)))).costAllocationTag).toEqual({ key: 'k'.repeat(128), value: 'v'.repeat(256) });
+      expect(() => parsePostProcessingConfig(tag('Team 1/cost=centre+x:z_.-', 'Ünïcode 値 a@b'))).not.toThrow();
+      expect(() => parsePostProcessingConfig(tag('team', ''))).not.toThrow();
+    });
+
+    it('states the length rule of a key over 128 or a value over 256 characters', () => {
+      expect(errorOf(tag('k'.repeat(129), 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z a-z 0-9, space and _ \. : \/ = \+ - \(AWS's and osls's rules\) \(got/);
+      expect(errorOf(tag('k', 'v'.repeat(257)))).toMatch(/deploy\.costAllocationTag\.value: expected a tag value of 0-256 letters/);
+      expect(errorOf(tag('', 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128/);
+    });
+
+    it.each(['aws:team', 'AWS:team', 'Aws:team'])('refuses the reserved prefix in any case (%s), which fails at deploy', (key) => {
+      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: the aws: prefix is reserved for AWS, in any case/);
+    });
+
+    it.each(['team*', 'a,b', 'x\ny', 'a;b'])('refuses characters AWS does not allow in tags (%j)', (key) => {
+      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z/);
+      expect(errorOf(tag('team', key))).toMatch(/deploy\.costAllocationTag\.value: expected a tag value/);
+    });
+
+    it.each(['équipe', 'team@ml', '値'])('refuses key characters AWS allows but osls\'s provider.tags schema refuses (%j)', (key) => {
+      expect(errorOf(tag(key, 'v'))).toMatch(/deploy\.costAllocationTag\.key: expected a tag key of 1-128 of A-Z a-z 0-9, space and _ \. : \/ = \+ - \(AWS's and osls's rules\)/);
+    });
+  });
+
+  it('accepts every log retention CloudWatch Logs accepts, 1096 days included', () => {
+    for (const days of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]) {
+      expect(deployOptions(parsePostProcessingConfig(config(route(), { deploy: { logRetentionInDays: days } }))).logRetentionInDays).toBe(days);
+    }
+    expect(errorOf(config(route(), { deploy: { logRetentionInDays: 1095 } }))).toMatch(/deploy\.logRetentionInDays: expected one of 1, 3, .*, 731, 1096, 1827, .*, 3653 \(the retention days CloudWatch Logs accepts\)/);
+  });
+
+  it('accepts pipeline names of 256 characters and refuses 257, stating the rule', () => {
+    const name = (n: number) => `a${'-b'.repeat(Math.floor((n - 1) / 2))}${n % 2 === 0 ? 'c' : ''}`;
+    expect(name(256)).toHaveLength(256);
+    expect(Object.keys(parsePostProcessingConfig({ pipelines: { [name(256)]: { routes: [route()] } } }).pipelines)).toEqual([name(256)]);
+    expect(errorOf({ pipelines: { [name(257)]: { routes: [route()] } } })).toMatch(
+      /: expected a SageMaker pipeline name \(1-256 of a-z A-Z 0-9 -, starting and ending with a letter or digit\)$/,
+    );
+  });
+
+  it('accepts Glue names of 255 characters and refuses 256, stating the rule', () => {
+    expect(() => parsePostProcessingConfig(config(route({ database: 'd'.repeat(255), table: `t_-${'x'.repeat(252)}` })))).not.toThrow();
+    expect(errorOf(config(route({ table: 't'.repeat(256) })))).toMatch(/routes\[0\]\.table: expected a lower-case Glue table name \(1-255 of a-z 0-9 _ -, not starting with -\)/);
+  });
+
+  it.each(['xn--bucket', 'sthree-data', 'amzn-s3-demo-bucket', 'data-s3alias', 'data--ol-s3', 'data.mrap', 'data--x-s3', 'data--table-s3', 'a..b', '192.168.1.1', 'ab', 'Bucket'])(
+    'refuses the bucket name %s, which S3 does not allow, in bucket lists and in locations',
+    (bucket) => {
+      expect(errorOf(config(route(), { deploy: { fanOutManifestBuckets: [bucket] } }))).toMatch(/deploy\.fanOutManifestBuckets\[0\]: expected an S3 bucket name \(3-63 of a-z 0-9 \. -/);
+      expect(errorOf(config(route({ location: `s3://${bucket}/data/` })))).toMatch(/routes\[0\]\.location: expected an s3:\/\/bucket\/prefix\/ URI \(a valid bucket name/);
+    },
+  );
 });

@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import { ConfigurationError } from '../../lib/core/errors';
+import { fieldName } from '../../lib/lambda-step/input-errors';
 import { parsePostProcessingConfig } from '../../lib/post-processing/config';
+import { configArbitrary } from './config-arbitrary';
 import { assertProperty, hostileString, hostileValue, RUNS, withOwnKey } from './hostile';
 
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/; // eslint-disable-line no-control-regex
@@ -75,6 +77,114 @@ describe('parsePostProcessingConfig under generated files', () => {
         }
         // Accepted: nothing was dropped on the way.
         expect(Object.keys(parsed.pipelines)).toEqual(Object.keys(raw.pipelines as object));
+      }),
+    );
+  });
+});
+
+describe('configArbitrary', () => {
+  it('generates only files the parser accepts, up to 100 pipelines and 200 routed tables', () => {
+    let largest = { pipelines: 0, tables: 0, pipelineName: 0, glueName: 0 };
+    fc.assert(
+      fc.property(configArbitrary(), (raw) => {
+        const parsed = parsePostProcessingConfig(raw);
+        const names = Object.keys(parsed.pipelines);
+        expect(names).toEqual(Object.keys(raw.pipelines as object));
+        const tables = new Set(Object.values(parsed.pipelines).flatMap((p) => p.routes.map((r) => `${r.database}.${r.table}`)));
+        expect(names.length).toBeLessThanOrEqual(100);
+        expect(tables.size).toBeLessThanOrEqual(200);
+        largest = {
+          pipelines: Math.max(largest.pipelines, names.length),
+          tables: Math.max(largest.tables, tables.size),
+          pipelineName: Math.max(largest.pipelineName, ...names.map((n) => n.length)),
+          glueName: Math.max(largest.glueName, ...[...tables].flatMap((t) => t.split('.').map((s) => s.length))),
+        };
+      }),
+      { numRuns: 40 },
+    );
+    // The generator reaches the sizes the stack must fit, not only small files.
+    expect(largest.pipelineName).toBe(256);
+    expect(largest.glueName).toBe(255);
+    expect(largest.pipelines).toBeGreaterThan(50);
+    expect(largest.tables).toBeGreaterThan(100);
+  });
+
+  it('honours smaller bounds', () => {
+    fc.assert(
+      fc.property(configArbitrary({ maxPipelines: 3, maxTables: 5 }), (raw) => {
+        const parsed = parsePostProcessingConfig(raw);
+        expect(Object.keys(parsed.pipelines).length).toBeLessThanOrEqual(3);
+        expect(new Set(Object.values(parsed.pipelines).flatMap((p) => p.routes.map((r) => `${r.database}.${r.table}`))).size).toBeLessThanOrEqual(5);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+/** A file using every field once, so that each can be replaced by a hostile value. */
+const KMS = 'arn:aws:kms:eu-west-1:111122223333:key/0f0e0d0c-0b0a-4909-8807-060504030201';
+const FULL = {
+  $comment: 'every field',
+  pipelines: {
+    'p-1': {
+      description: 'd',
+      routes: [
+        { database: 'db', table: 't', location: 's3://bucket/t/', strategy: 'athena-add', scope: 'outputs', trigger: 'step', steps: ['Process'], athena: { workGroup: 'wg', outputLocation: 's3://results/a/' }, description: 'r' },
+        { database: 'db', table: 't2', location: 's3://bucket/t2/', strategy: 'glue', scope: 'table', glue: { removeMissing: true, updateMoved: false, registerDespiteProjection: false } },
+      ],
+    },
+  },
+  deploy: {
+    vpc: { subnetIds: ['subnet-0a1b'], securityGroupIds: ['sg-0a1b'] },
+    costAllocationTag: { key: 'team', value: 'ml' },
+    logRetentionInDays: 30,
+    lambdaStepPartitions: { databases: ['db'], dataBuckets: ['bucket'] },
+    fanOutManifestBuckets: ['bucket'],
+    maximumRetryAttempts: 1,
+    kms: { tableDataKeys: [KMS] },
+    athenaWorkGroups: [{ name: 'wg', outputLocation: 's3://wg-results/x/', resultsKmsKey: KMS }],
+    lakeFormation: true,
+    alarms: { enabled: true, email: ['ops@example.com'], periodMinutes: 5, functionErrors: 1, functionThrottles: 1, fanOutStalledAfterMinutes: 360 },
+  },
+};
+
+/** Every path of `value` (objects' keys, lists' items), as the parser's messages write them. */
+function pathsOf(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  const children = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : typeof value === 'object' && value !== null ? Object.entries(value) : [];
+  return [...(path.length > 0 ? [path] : []), ...children.flatMap(([k, v]) => pathsOf(v, [...path, k]))];
+}
+const FIELD_PATHS = pathsOf(FULL);
+
+function withValueAt(path: readonly (string | number)[], value: unknown): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(FULL)) as Record<string, unknown>;
+  let target: Record<string | number, unknown> = copy;
+  path.slice(0, -1).forEach((key) => {
+    target = target[key] as Record<string | number, unknown>;
+  });
+  withOwnKey(target as Record<string, unknown>, String(path[path.length - 1]), value);
+  return copy;
+}
+
+// Rules that compare fields: their message names the field the rule is written on.
+const CROSS_FIELD_RULE = /no Athena route uses workgroup|routed twice|not allowed with|required for strategy|always scans the whole table|not used: scope table|listed twice|expected outputLocation, resultsKmsKey or both|same pipeline as/;
+
+describe('parsePostProcessingConfig with one field replaced', () => {
+  it('accepts the file that uses every field', () => {
+    expect(() => parsePostProcessingConfig(FULL)).not.toThrow();
+  });
+
+  it(`states the rule and names the field of every refusal, never a bare "Invalid input" (${RUNS} runs)`, async () => {
+    await assertProperty(
+      fc.asyncProperty(fc.constantFrom(...FIELD_PATHS), hostileValue, async (path, value) => {
+        const field = fieldName(path);
+        try {
+          parsePostProcessingConfig(withValueAt(path, value));
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigurationError);
+          const message = (error as Error).message;
+          expect(message).not.toMatch(/Invalid input(?! *:)|: Invalid input/);
+          expect(message.includes(field) || CROSS_FIELD_RULE.test(message)).toBe(true);
+        }
       }),
     );
   });

@@ -1,11 +1,12 @@
 /**
  * The metric catalog (lib/core/metric-names.ts) against the code: every metric the code emits is in the
  * catalog, and every catalog metric is emitted somewhere, so the dashboard built from the catalog
- * (infra/monitoring.js) shows no graph of a metric nobody sends.
+ * (infra/monitoring.ts) shows no graph of a metric nobody sends.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LAMBDA_STEP_FUNCTIONS, Metric, METRIC_DIMENSIONS, METRICS_NAMESPACE, METRICS_SERVICE } from '../../../lib/core/metric-names';
+import { LAMBDA_STEP_FUNCTIONS } from '../../../infra/catalog';
+import { Metric, METRIC_DIMENSIONS, METRICS_NAMESPACE, METRICS_SERVICE } from '../../../lib/core/metric-names';
 import { metrics, SERVICE_NAME } from '../../../lib/core/powertools';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
