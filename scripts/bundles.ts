@@ -106,14 +106,19 @@ export interface Timing {
 }
 
 // Preloaded into each timed process: prints its CPU time as it exits (a wall time moves with the
-// machine's load far more than a CPU time does).
-const CPU_PROBE = join(mkdtempSync(join(tmpdir(), 'cpu-probe-')), 'probe.js');
-writeFileSync(CPU_PROBE, "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, `\\ncpu-us ${u.user + u.system}\\n`); });\n");
+// machine's load far more than a CPU time does). Written once, on first use.
+let cpuProbe: string | undefined;
+function cpuProbeFile(): string {
+  if (cpuProbe) return cpuProbe;
+  const file = join(mkdtempSync(join(tmpdir(), 'cpu-probe-')), 'probe.js');
+  writeFileSync(file, "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeSync(2, `\\ncpu-us ${u.user + u.system}\\n`); });\n");
+  return (cpuProbe = file);
+}
 
 /** Times one `node` process; throws when it fails. */
 export function timeNode(run: NodeRun): Timing {
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ['--require', CPU_PROBE, ...run.args], {
+  const child = spawnSync(process.execPath, ['--require', cpuProbeFile(), ...run.args], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...run.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
