@@ -84,7 +84,8 @@ const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
 /**
  * The AWS SDK values a source file imports, by package: `import { A, type B, C as D } from '@aws-sdk/x'`
  * gives x: [A, C]. Only named imports are allowed (a default or namespace import would hide the names,
- * a re-export would skip the stand-in).
+ * a re-export would skip the stand-in); a type imported without `type` would be asked of the SDK as a
+ * value, which eslint's consistent-type-imports rules out.
  */
 function sdkImports(text, file = 'source') {
   const found = new Map();
