@@ -44,6 +44,8 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
+      // `sls package`, once per run (test/helpers/packaged-template.ts).
+      globalSetup: '<rootDir>/test/global-setup.ts',
       testMatch: INTEGRATION.map((p) => (p.endsWith('/') ? `${p}**/*.test.ts` : p)),
     },
   ],

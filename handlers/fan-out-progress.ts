@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { dynamoDbClient } from '../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../lib/core/config';
-import { isPipelineExecutionArn, withPowertools } from '../lib/core/middleware';
+import { executionArnProblem, isPipelineExecutionArn, withPowertools } from '../lib/core/middleware';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
 import { fanOutProgress, type FanOutProgress } from '../lib/fan-out/progress';
 import { parseStepInput } from '../lib/lambda-step/define-step';
@@ -10,7 +10,7 @@ import { parseStepInput } from '../lib/lambda-step/define-step';
 const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar() }));
 
 const Input = z.object({
-  parentExecutionArn: z.string().check(z.refine(isPipelineExecutionArn, { error: 'expected a SageMaker pipeline execution ARN' })),
+  parentExecutionArn: z.string().check(z.refine(isPipelineExecutionArn, { error: (issue) => executionArnProblem(issue.input) })),
 });
 
 /**

@@ -28,8 +28,8 @@ export interface Template {
 /** The longest value each pseudo parameter takes, in characters. */
 export const PSEUDO_PARAMETER_LENGTHS: Readonly<Record<string, number>> = {
   'AWS::AccountId': 12,
-  // ap-southeast-5, us-isob-east-1: 14; headroom for longer Region names to come.
-  'AWS::Region': 16,
+  // ap-southeast-5, us-isob-east-1: 14 (without a Region given: checkTemplateLimits' options).
+  'AWS::Region': 14,
   // aws-us-gov: 10.
   'AWS::Partition': 10,
   // amazonaws.com.cn: 16.
@@ -49,7 +49,7 @@ const A = '${AWS::AccountId}';
  * How Ref and Fn::GetAtt resolve for the resource types the stack names: the property holding the
  * name, what Ref returns, and the ARN before the name (the Fn::GetAtt Arn).
  */
-const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 'url'; arn: string }>> = {
+const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 'url'; arn: string; arnSuffix?: string }>> = {
   'AWS::Lambda::Function': { name: 'FunctionName', ref: 'name', arn: `arn:${P}:lambda:${R}:${A}:function:` },
   'AWS::IAM::Role': { name: 'RoleName', ref: 'name', arn: `arn:${P}:iam::${A}:role/` },
   'AWS::SQS::Queue': { name: 'QueueName', ref: 'url', arn: `arn:${P}:sqs:${R}:${A}:` },
@@ -57,24 +57,66 @@ const REFERENCES: Readonly<Record<string, { name: string; ref: 'name' | 'arn' | 
   'AWS::DynamoDB::Table': { name: 'TableName', ref: 'name', arn: `arn:${P}:dynamodb:${R}:${A}:table/` },
   'AWS::Events::Rule': { name: 'Name', ref: 'name', arn: `arn:${P}:events:${R}:${A}:rule/` },
   'AWS::Athena::WorkGroup': { name: 'Name', ref: 'name', arn: `arn:${P}:athena:${R}:${A}:workgroup/` },
-  'AWS::Logs::LogGroup': { name: 'LogGroupName', ref: 'name', arn: `arn:${P}:logs:${R}:${A}:log-group:` },
+  'AWS::Logs::LogGroup': { name: 'LogGroupName', ref: 'name', arn: `arn:${P}:logs:${R}:${A}:log-group:`, arnSuffix: ':*' },
   'AWS::S3::Bucket': { name: 'BucketName', ref: 'name', arn: `arn:${P}:s3:::` },
 };
 const QUEUE_URL = `https://sqs.${R}.${'${AWS::URLSuffix}'}/${A}/`;
 
 type Resources = Readonly<Record<string, unknown>>;
 
+/** What measuring needs: the template's resources, and the longest value of each pseudo parameter. */
+interface Context {
+  resources: Resources;
+  pseudo: Readonly<Record<string, number>>;
+}
+
+/** The template's resources, and the Region osls packages for (`--region`): with it, AWS::Region and AWS::Partition count at their real length. */
+interface TemplateContext {
+  resources?: Resources;
+  region?: string;
+}
+
+/** The partition of a Region (aws, aws-cn, aws-us-gov, aws-iso...). */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return 'aws';
+}
+
+function contextOf(context: TemplateContext): Context {
+  const pseudo = { ...PSEUDO_PARAMETER_LENGTHS };
+  if (context.region !== undefined) {
+    pseudo['AWS::Region'] = context.region.length;
+    pseudo['AWS::Partition'] = partitionOf(context.region).length;
+  }
+  return { resources: context.resources ?? {}, pseudo };
+}
+
+/**
+ * The longest string a template value resolves to, in characters (a string as is; an intrinsic
+ * function by the rules in this module's comment; anything else as its JSON text).
+ */
+export const resolvedLength = (value: unknown, resources: Resources = {}, region?: string): number => lengthOf(value, contextOf({ resources, region }));
+
+/** The JSON length of a policy document or event pattern without whitespace, intrinsics at their longest. */
+export const jsonSize = (value: unknown, resources: Resources = {}, region?: string): number => jsonSizeIn(value, contextOf({ resources, region }));
+
 /** The longest value of `Ref: id` or `Fn::GetAtt: [id, attribute]` given the template's resources. */
-function referenceLength(id: string, attribute: string | undefined, resources: Resources): number {
-  if (attribute === undefined && id in PSEUDO_PARAMETER_LENGTHS) return PSEUDO_PARAMETER_LENGTHS[id] ?? 0;
-  const resource = resources[id];
+function referenceLength(id: string, attribute: string | undefined, ctx: Context, depth: number): number {
+  if (attribute === undefined && id in ctx.pseudo) return ctx.pseudo[id] ?? 0;
+  const resource = ctx.resources[id];
   const form = isRecord(resource) && typeof resource.Type === 'string' ? REFERENCES[resource.Type] : undefined;
   const properties = isRecord(resource) && isRecord(resource.Properties) ? resource.Properties : {};
   if (form === undefined || !(form.name in properties)) return REFERENCE_LENGTH;
-  // The name property of a resource never refers to the resource itself: no cycle to guard against.
-  const name = resolvedLength(properties[form.name], resources);
-  const arn = subLength(form.arn, {}, resources) + name + (resource && isRecord(resource) && resource.Type === 'AWS::Logs::LogGroup' ? 2 : 0);
-  if (attribute === undefined) return form.ref === 'name' ? name : form.ref === 'arn' ? arn : subLength(QUEUE_URL, {}, resources) + name;
+  // A name that refers back to its resource (a broken template) ends at MAX_INTRINSIC_DEPTH.
+  const name = lengthOf(properties[form.name], ctx, depth + 1);
+  const arn = subLength(form.arn, {}, ctx, depth + 1) + name + (form.arnSuffix ?? '').length;
+  if (attribute === undefined) return form.ref === 'name' ? name : form.ref === 'arn' ? arn : subLength(QUEUE_URL, {}, ctx, depth + 1) + name;
   if (attribute === 'Arn') return arn;
   if (attribute === form.name || attribute === 'QueueName' || attribute === 'TopicName') return name;
   return REFERENCE_LENGTH;
@@ -97,15 +139,14 @@ function intrinsic(value: unknown): [string, unknown] | undefined {
 }
 
 /** The length of `${Name}` or `${Id.Attribute}` once substituted, given the Fn::Sub's own variables. */
-function substitutionLength(name: string, variables: Record<string, unknown>, resources: Resources): number {
-  if (name in variables) return resolvedLength(variables[name], resources);
-  if (name in PSEUDO_PARAMETER_LENGTHS) return referenceLength(name, undefined, resources);
+function substitutionLength(name: string, variables: Record<string, unknown>, ctx: Context, depth: number): number {
+  if (name in variables) return lengthOf(variables[name], ctx, depth + 1);
   const dot = name.indexOf('.');
-  return dot < 0 ? referenceLength(name, undefined, resources) : referenceLength(name.slice(0, dot), name.slice(dot + 1), resources);
+  return dot < 0 || name in ctx.pseudo ? referenceLength(name, undefined, ctx, depth + 1) : referenceLength(name.slice(0, dot), name.slice(dot + 1), ctx, depth + 1);
 }
 
 /** The longest text of a Fn::Sub template: literal characters plus the allowance of each `${...}`. */
-function subLength(text: string, variables: Record<string, unknown>, resources: Resources): number {
+function subLength(text: string, variables: Record<string, unknown>, ctx: Context, depth: number): number {
   let length = 0;
   let rest = text;
   for (;;) {
@@ -119,33 +160,30 @@ function subLength(text: string, variables: Record<string, unknown>, resources: 
     }
     const end = rest.indexOf('}', start);
     if (end < 0) return length + rest.length;
-    length += start + substitutionLength(rest.slice(start + 2, end), variables, resources);
+    length += start + substitutionLength(rest.slice(start + 2, end), variables, ctx, depth);
     rest = rest.slice(end + 1);
   }
 }
 
-/**
- * The longest string a template value resolves to, in characters (a string as is; an intrinsic
- * function by the rules in this module's comment; anything else as its JSON text).
- */
-export function resolvedLength(value: unknown, resources: Resources = {}, depth = 0): number {
+/** resolvedLength within a context; `depth` bounds the nesting of intrinsic functions. */
+function lengthOf(value: unknown, ctx: Context, depth = 0): number {
   if (typeof value === 'string') return value.length;
   const fn = intrinsic(value);
-  if (fn === undefined) return jsonLength(value, resources);
-  // Templates nest intrinsics a few levels: deeper is not a template osls writes.
+  // Templates nest intrinsics a few levels: deeper (or a cycle of references) is not a template osls writes.
   if (depth > MAX_INTRINSIC_DEPTH) return REFERENCE_LENGTH;
+  if (fn === undefined) return jsonLength(value, ctx, depth);
   const [name, args] = fn;
-  const length = (v: unknown) => resolvedLength(v, resources, depth + 1);
+  const length = (v: unknown) => lengthOf(v, ctx, depth + 1);
   switch (name) {
     case 'Ref':
-      return typeof args === 'string' ? referenceLength(args, undefined, resources) : REFERENCE_LENGTH;
+      return typeof args === 'string' ? referenceLength(args, undefined, ctx, depth) : REFERENCE_LENGTH;
     case 'Fn::GetAtt': {
       const [id, attribute] = typeof args === 'string' ? args.split('.', 2) : Array.isArray(args) ? args : [];
-      return typeof id === 'string' && typeof attribute === 'string' ? referenceLength(id, attribute, resources) : REFERENCE_LENGTH;
+      return typeof id === 'string' && typeof attribute === 'string' ? referenceLength(id, attribute, ctx, depth) : REFERENCE_LENGTH;
     }
     case 'Fn::Sub': {
-      if (typeof args === 'string') return subLength(args, {}, resources);
-      if (Array.isArray(args) && typeof args[0] === 'string') return subLength(args[0], isRecord(args[1]) ? args[1] : {}, resources);
+      if (typeof args === 'string') return subLength(args, {}, ctx, depth);
+      if (Array.isArray(args) && typeof args[0] === 'string') return subLength(args[0], isRecord(args[1]) ? args[1] : {}, ctx, depth);
       return REFERENCE_LENGTH;
     }
     case 'Fn::Join': {
@@ -167,14 +205,14 @@ export function resolvedLength(value: unknown, resources: Resources = {}, depth 
  * resolved length; `measure` counts a piece of text (characters, or UTF-8 bytes). Iterative: a value
  * nested thousands deep is measured, not a stack overflow.
  */
-function jsonLength(value: unknown, resources: Resources, measure: (text: string) => number = (t) => t.length): number {
+function jsonLength(value: unknown, ctx: Context, depth = 0, measure: (text: string) => number = (t) => t.length): number {
   let total = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'string') total += measure(JSON.stringify(v));
     else if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) total += measure(JSON.stringify(v ?? null));
-    else if (intrinsic(v) !== undefined) total += 2 + resolvedLength(v, resources);
+    else if (intrinsic(v) !== undefined) total += 2 + lengthOf(v, ctx, depth + 1);
     else if (Array.isArray(v)) {
       total += 2 + Math.max(0, v.length - 1);
       for (const item of v) stack.push(item);
@@ -190,17 +228,17 @@ function jsonLength(value: unknown, resources: Resources, measure: (text: string
   return total;
 }
 
-/** The JSON length of a policy document or event pattern without whitespace, intrinsics at their longest. */
-export function jsonSize(value: unknown, resources: Resources = {}): number {
+/** jsonSize within a context. */
+function jsonSizeIn(value: unknown, ctx: Context): number {
   // A pattern or policy given as a JSON string is measured as that JSON.
   if (typeof value === 'string') {
     try {
-      return jsonLength(JSON.parse(value) as unknown, resources);
+      return jsonLength(JSON.parse(value) as unknown, ctx);
     } catch {
       return value.length;
     }
   }
-  return jsonLength(value, resources);
+  return jsonLength(value, ctx);
 }
 
 /** The UTF-8 bytes of the template as osls uploads it (2-space indented JSON), or undefined when it cannot be written. */
@@ -256,10 +294,10 @@ const NAME_PROPERTIES: Readonly<Record<string, ReadonlyArray<readonly [string, L
   'AWS::CloudWatch::Dashboard': [['DashboardName', 'dashboardName']],
 };
 
-function checkNames(resources: Resource[], all: Resources): LimitViolation[] {
+function checkNames(resources: Resource[], ctx: Context): LimitViolation[] {
   return resources.flatMap(({ id, type, properties }) =>
     (NAME_PROPERTIES[type] ?? []).flatMap(([property, limit]) =>
-      property in properties ? overLimit(limit, `${id}.${property}`, resolvedLength(properties[property], all)) : [],
+      property in properties ? overLimit(limit, `${id}.${property}`, lengthOf(properties[property], ctx)) : [],
     ),
   );
 }
@@ -307,28 +345,28 @@ function rolesNamed(value: unknown): string[] {
   });
 }
 
-function checkIam(resources: Resource[], all: Resources): LimitViolation[] {
+function checkIam(resources: Resource[], ctx: Context): LimitViolation[] {
   const problems: LimitViolation[] = [];
   const inline = new Map<string, number>();
   const managed = new Map<string, number>();
   const roles = resources.filter((r) => r.type === 'AWS::IAM::Role');
   for (const role of roles) {
     const policies = Array.isArray(role.properties.Policies) ? role.properties.Policies : [];
-    inline.set(role.id, policies.reduce<number>((sum, p) => sum + (isRecord(p) ? jsonSize(p.PolicyDocument, all) : 0), 0));
+    inline.set(role.id, policies.reduce<number>((sum, p) => sum + (isRecord(p) ? jsonSizeIn(p.PolicyDocument, ctx) : 0), 0));
     const arns = role.properties.ManagedPolicyArns;
     managed.set(role.id, Array.isArray(arns) ? arns.length : 0);
     if ('AssumeRolePolicyDocument' in role.properties) {
-      problems.push(...overLimit('iamTrustPolicySize', `${role.id}.AssumeRolePolicyDocument`, jsonSize(role.properties.AssumeRolePolicyDocument, all)));
+      problems.push(...overLimit('iamTrustPolicySize', `${role.id}.AssumeRolePolicyDocument`, jsonSizeIn(role.properties.AssumeRolePolicyDocument, ctx)));
     }
   }
   for (const r of resources) {
     if (r.type === 'AWS::IAM::Policy' || r.type === 'AWS::IAM::RolePolicy') {
-      const size = jsonSize(r.properties.PolicyDocument, all);
+      const size = jsonSizeIn(r.properties.PolicyDocument, ctx);
       const named = r.type === 'AWS::IAM::Policy' ? rolesNamed(r.properties.Roles) : rolesNamed([r.properties.RoleName]);
       for (const role of named) inline.set(role, (inline.get(role) ?? 0) + size);
     }
     if (r.type === 'AWS::IAM::ManagedPolicy') {
-      problems.push(...overLimit('managedPolicyChars', `${r.id}.PolicyDocument`, jsonSize(r.properties.PolicyDocument, all)));
+      problems.push(...overLimit('managedPolicyChars', `${r.id}.PolicyDocument`, jsonSizeIn(r.properties.PolicyDocument, ctx)));
       for (const role of rolesNamed(r.properties.Roles)) managed.set(role, (managed.get(role) ?? 0) + 1);
     }
   }
@@ -337,12 +375,12 @@ function checkIam(resources: Resource[], all: Resources): LimitViolation[] {
   return problems;
 }
 
-function checkEventBridge(resources: Resource[], all: Resources): LimitViolation[] {
+function checkEventBridge(resources: Resource[], ctx: Context): LimitViolation[] {
   const problems: LimitViolation[] = [];
   const rulesPerBus = new Map<string, number>();
   for (const { id, type, properties } of resources) {
     if (type !== 'AWS::Events::Rule') continue;
-    if ('EventPattern' in properties) problems.push(...overLimit('eventPatternChars', `${id}.EventPattern`, jsonSize(properties.EventPattern, all)));
+    if ('EventPattern' in properties) problems.push(...overLimit('eventPatternChars', `${id}.EventPattern`, jsonSizeIn(properties.EventPattern, ctx)));
     if (Array.isArray(properties.Targets)) problems.push(...overLimit('eventTargetsPerRule', `${id}.Targets`, properties.Targets.length));
     const bus = properties.EventBusName === undefined ? 'default' : JSON.stringify(properties.EventBusName);
     rulesPerBus.set(bus, (rulesPerBus.get(bus) ?? 0) + 1);
@@ -351,12 +389,12 @@ function checkEventBridge(resources: Resource[], all: Resources): LimitViolation
   return problems;
 }
 
-function checkLambda(resources: Resource[], all: Resources): LimitViolation[] {
+function checkLambda(resources: Resource[], ctx: Context): LimitViolation[] {
   return resources.flatMap(({ id, type, properties }) => {
     if (type !== 'AWS::Lambda::Function' || !isRecord(properties.Environment)) return [];
     const variables = properties.Environment.Variables;
     // UTF-8 bytes of the variables' JSON: keys, values and their quoting, at their longest.
-    const bytes = jsonLength(variables ?? {}, all, (t) => Buffer.byteLength(t));
+    const bytes = jsonLength(variables ?? {}, ctx, 0, (t) => Buffer.byteLength(t));
     return overLimit('lambdaEnvironmentBytes', `${id}.Environment.Variables`, bytes);
   });
 }
@@ -375,8 +413,8 @@ function literalText(value: unknown): string {
 }
 
 /** Problems of one tag (length, reserved prefix, characters); `where` names it. */
-export function tagProblems(key: unknown, value: unknown, where: string, all: Resources = {}): LimitViolation[] {
-  const problems = [...overLimit('tagKey', `${where} key`, resolvedLength(key, all)), ...overLimit('tagValue', `${where} value`, resolvedLength(value ?? '', all))];
+export function tagProblems(key: unknown, value: unknown, where: string, ctx: Context = contextOf({})): LimitViolation[] {
+  const problems = [...overLimit('tagKey', `${where} key`, lengthOf(key, ctx)), ...overLimit('tagValue', `${where} value`, lengthOf(value ?? '', ctx))];
   const keyText = literalText(key);
   if (RESERVED_TAG_PREFIX.test(keyText)) {
     problems.push({ limit: 'tagKey', where: `${where} key`, message: `${where} key: the aws: prefix is reserved, in any case (got ${JSON.stringify(keyText)}; ${AWS_LIMITS.tagKey.source})` });
@@ -396,8 +434,8 @@ export function tagProblems(key: unknown, value: unknown, where: string, all: Re
   return problems;
 }
 
-function checkTags(resources: Resource[], all: Resources): LimitViolation[] {
-  return resources.flatMap(({ id, properties }) => tagsOf(properties.Tags).flatMap(([key, value], i) => tagProblems(key, value, `${id}.Tags[${i}]`, all)));
+function checkTags(resources: Resource[], ctx: Context): LimitViolation[] {
+  return resources.flatMap(({ id, properties }) => tagsOf(properties.Tags).flatMap(([key, value], i) => tagProblems(key, value, `${id}.Tags[${i}]`, ctx)));
 }
 
 /** The text of a Fn::Sub (its template string), or undefined. */
@@ -408,21 +446,25 @@ function subText(value: unknown): string | undefined {
   return Array.isArray(fn[1]) && typeof fn[1][0] === 'string' ? fn[1][0] : undefined;
 }
 
-/** The dashboard body's JSON, substitutions replaced by a placeholder; undefined when not readable. */
+/**
+ * The dashboard body's JSON, each substitution replaced by `0` (valid in a string and as a number);
+ * `undefined` when built by other means than text, Fn::Sub or Fn::Join; `invalid` when not JSON.
+ */
 function dashboardBody(value: unknown): unknown {
   const fn = intrinsic(value);
-  let text = typeof value === 'string' ? value : subText(value)?.replace(/\$\{[^}]*\}/g, 'x');
+  let text = typeof value === 'string' ? value : subText(value)?.replace(/\$\{[^}]*\}/g, '0');
   if (fn && fn[0] === 'Fn::Join' && Array.isArray(fn[1]) && typeof fn[1][0] === 'string' && Array.isArray(fn[1][1])) {
     const separator = fn[1][0];
-    text = fn[1][1].map((part: unknown) => (typeof part === 'string' ? part : 'x')).join(separator);
+    text = fn[1][1].map((part: unknown) => (typeof part === 'string' ? part : '0')).join(separator);
   }
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return undefined;
+    return INVALID_JSON;
   }
 }
+const INVALID_JSON = Symbol('invalid JSON');
 
 function checkDashboards(resources: Resource[]): LimitViolation[] {
   return resources.flatMap(({ id, type, properties }) => {
@@ -433,6 +475,9 @@ function checkDashboards(resources: Resource[]): LimitViolation[] {
       problems.push({ limit: 'dashboardName', where: `${id}.DashboardName`, message: `${id}.DashboardName: only A-Za-z0-9, - and _ (got ${JSON.stringify(name)})` });
     }
     const body = dashboardBody(properties.DashboardBody);
+    if (body === INVALID_JSON) {
+      problems.push({ limit: 'dashboardWidgets', where: `${id}.DashboardBody`, message: `${id}.DashboardBody: not JSON, which PutDashboard refuses (${AWS_LIMITS.dashboardName.source})` });
+    }
     const widgets = isRecord(body) && Array.isArray(body.widgets) ? body.widgets : [];
     problems.push(...overLimit('dashboardWidgets', `${id}.DashboardBody`, widgets.length));
     widgets.forEach((widget, i) => {
@@ -447,8 +492,9 @@ function checkDashboards(resources: Resource[]): LimitViolation[] {
  * Every AWS limit of lib/core/aws-limits.ts the template breaks, each message naming the limit,
  * the resource (logical ID and property) and the value found. An empty list: it fits.
  */
-export function checkTemplateLimits(template: Template): LimitViolation[] {
+export function checkTemplateLimits(template: Template, options: { region?: string } = {}): LimitViolation[] {
   const resources = resourcesOf(template);
+  const ctx = contextOf({ resources: template.Resources, region: options.region });
   return [
     ...overLimit('cfnResources', 'Resources', resources.length),
     ...overLimit('cfnOutputs', 'Outputs', Object.keys(template.Outputs ?? {}).length),
@@ -456,11 +502,11 @@ export function checkTemplateLimits(template: Template): LimitViolation[] {
     // osls uploads the template pretty-printed: measured as such, in UTF-8 bytes.
     ...overLimit('cfnTemplateBytes', 'template', templateBytes(template) ?? Number.POSITIVE_INFINITY),
     ...checkLogicalIds(template),
-    ...checkNames(resources, template.Resources),
-    ...checkIam(resources, template.Resources),
-    ...checkEventBridge(resources, template.Resources),
-    ...checkLambda(resources, template.Resources),
-    ...checkTags(resources, template.Resources),
+    ...checkNames(resources, ctx),
+    ...checkIam(resources, ctx),
+    ...checkEventBridge(resources, ctx),
+    ...checkLambda(resources, ctx),
+    ...checkTags(resources, ctx),
     ...checkDashboards(resources),
   ];
 }
@@ -474,8 +520,8 @@ export class LimitError extends ConfigurationError {
 }
 
 /** Throws a LimitError listing every limit the template breaks. */
-export function assertTemplateLimits(template: Template): void {
-  const violations = checkTemplateLimits(template);
+export function assertTemplateLimits(template: Template, options: { region?: string } = {}): void {
+  const violations = checkTemplateLimits(template, options);
   if (violations.length > 0) throw new LimitError(violations);
 }
 

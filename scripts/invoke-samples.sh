@@ -36,6 +36,10 @@ if [ $# -eq 0 ]; then
   fi
   echo "$out" | grep -q '"errorType": "InvalidInputError"' || { echo "FAILED: concat's failure does not show errorType InvalidInputError"; echo "$out"; exit 1; }
   echo 'ok: concat {"str1": "a"} -> fails with errorType InvalidInputError'
+  # --data that is not JSON reaches the function as a string: the answer says where it is not JSON.
+  out=$(npx sls invoke local -f concat --data '{str1: "a"}' 2>&1) && { echo "FAILED: concat accepted --data that is not JSON"; echo "$out"; exit 1; }
+  echo "$out" | grep -q 'event: not valid JSON (line 1, column 2' || { echo "FAILED: concat's answer to --data '{str1: \"a\"}' does not say where it is not JSON"; echo "$out"; exit 1; }
+  echo 'ok: concat {str1: "a"} -> event: not valid JSON (line 1, column 2: ...)'
 
   # No AWS endpoint can answer here: these must end before any call (an unrouted pipeline, a status
   # that needs no work). The ones that call AWS are covered by the handler tests with the same files.

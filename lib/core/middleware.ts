@@ -5,7 +5,8 @@
  * sizes and cold start").
  */
 import type { Context } from 'aws-lambda';
-import { truncate } from './errors';
+import { InvalidInputError, safeMessage, truncate } from './errors';
+import { JsonTextError, parseJsonText } from './json-text';
 import { logger, metrics } from './powertools';
 
 /**
@@ -26,7 +27,8 @@ function flushMetrics(): void {
 /**
  * The handler with the Lambda context in every log line (keys appended during the invocation are
  * dropped after it, as injectLambdaContext's resetKeys does) and its metrics published after it,
- * whether it returns or throws. `metrics: false` for a function that publishes none.
+ * whether it returns or throws; a string event meant as JSON that is not JSON is refused first
+ * (refuseNonJsonEvent). `metrics: false` for a function that publishes none.
  */
 export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>, options: { metrics?: boolean } = {}) {
   const publish = options.metrics !== false;
@@ -35,6 +37,7 @@ export function withPowertools<E, R>(handler: (event: E, context: Context) => Pr
     logger.addContext(context);
     logger.logEventIfEnabled(event);
     try {
+      refuseNonJsonEvent(event);
       return await handler(event, context);
     } catch (error) {
       // `sls invoke local` sets IS_LOCAL; on Lambda the thrown error is left as it is.
@@ -60,11 +63,43 @@ export function showErrorName(error: unknown): void {
   Object.defineProperty(error, 'constructor', { value: named, enumerable: false, configurable: true, writable: true });
 }
 
+/**
+ * `sls invoke local --data '{str1: "a"}'` passes text that is not JSON as a string event: say so, and
+ * where, rather than let the schema answer that the event is not an object. Only text meant as JSON
+ * (starting with `{` or `[`) is judged; Lambda itself delivers only parsed JSON.
+ */
+export function refuseNonJsonEvent(event: unknown): void {
+  if (typeof event !== 'string' || !/^\s*[[{]/.test(event)) return;
+  try {
+    parseJsonText(event, { lenient: true });
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new InvalidInputError(safeMessage(`Invalid input: event: not valid JSON (${error.message})`), ['event']);
+  }
+}
+
 const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/[^/\s]+$/i;
 
 /** True when the value is a SageMaker pipeline execution ARN. */
 export const isPipelineExecutionArn = (value: unknown): value is string =>
   typeof value === 'string' && EXECUTION_ARN.test(value);
+
+const EXECUTION_ARN_FORM = 'arn:aws:sagemaker:<region>:<account>:pipeline/<name>/execution/<id>';
+
+/** What is wrong with a value given as a pipeline execution ARN, said whole (the value itself may be cut in the message). */
+export function executionArnProblem(value: unknown): string {
+  if (typeof value !== 'string') return `expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  const arn = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/.exec(value.trim());
+  if (!arn) return `not an ARN: expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  const [, , service, , , resource = ''] = arn;
+  if (service !== 'sagemaker') return `a ${truncate(service || 'malformed', 30)} ARN, not a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  if (/^pipeline\/[^/]+\/?$/i.test(resource)) {
+    return 'a pipeline ARN, not a pipeline execution ARN: pass Execution.PipelineExecutionArn (it ends in /execution/<id>)';
+  }
+  const kind = /^([a-z-]+)\//i.exec(resource)?.[1];
+  if (kind && kind.toLowerCase() !== 'pipeline') return `a SageMaker ${truncate(kind, 30)} ARN, not a pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+  return `expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
+}
 
 /**
  * The pipeline execution ARN an event carries at its top level, if any (a LambdaStep input fed

@@ -6,6 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { InvalidInputError } from '../core/errors';
+import { duplicateKeysOf, JsonTextError, parseJsonText } from '../core/json-text';
 
 /** A CallbackStep start, a CallbackStep Stopping notice, or a resume message. */
 export type FanInMessage =
@@ -62,11 +63,15 @@ const requiredText = (fields: Partial<Record<EnvelopeField, unknown>>, field: 't
 export function parseFanInMessage(body: string): FanInMessage {
   let message: unknown;
   try {
-    message = JSON.parse(body);
+    // Numbers kept as written, keys given twice recorded: the arguments' checks name them (lib/core/json-text.ts).
+    message = parseJsonText(body, { lenient: true });
   } catch (error) {
-    throw refuse('body', `expected JSON (${(error as Error).message})`);
+    if (!(error instanceof JsonTextError)) throw error;
+    throw refuse('body', `expected JSON (${error.message})`);
   }
   if (!isObject(message)) throw refuse('body', `expected a JSON object (got ${quoted(message)})`);
+  const twice = duplicateKeysOf(message)[0];
+  if (twice !== undefined) throw refuse(FIELD_BY_LOWER_CASE.get(twice.toLowerCase()) ?? 'body', `key ${quoted(twice)} given twice`);
   if (Object.hasOwn(message, 'resumeFanOut')) {
     const parent = message.resumeFanOut;
     if (typeof parent !== 'string' || parent === '') throw refuse('resumeFanOut', `expected a non-empty string (got ${quoted(parent)})`);

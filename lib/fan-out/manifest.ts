@@ -4,6 +4,9 @@
  * line (or the column) at fault, so a bad manifest fails the step before any child starts.
  */
 import { InvalidInputError } from '../core/errors';
+import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
+import { fieldName } from '../lambda-step/input-errors';
+import { MAX_INPUT_DEPTH } from '../lambda-step/inputs';
 import { MAX_PARAMETER_NAME_LENGTH, MAX_PARAMETER_VALUE_LENGTH, MAX_PARAMETERS } from './parameters';
 import type { FanOutItem } from './request';
 
@@ -53,10 +56,18 @@ export interface ManifestLimits {
 
 /** Parses a manifest in `format`; throws an InvalidInputError naming the line or column at fault. */
 export function parseManifest(text: string, format: ManifestFormat, limits: ManifestLimits): ManifestItem[] {
+  return parseManifestWithColumns(text, format, limits).items;
+}
+
+/**
+ * parseManifest, with every parameter name the manifest uses: a CSV header's columns (a column whose
+ * values are all empty included), else the JSON items' keys in first-seen order.
+ */
+export function parseManifestWithColumns(text: string, format: ManifestFormat, limits: ManifestLimits): { items: ManifestItem[]; columns: string[] } {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const items = format === 'csv' ? parseCsv(body, limits) : format === 'jsonl' ? parseJsonLines(body, limits) : parseJsonArray(body, limits);
-  if (items.length === 0) throw refuse('manifest', 'no items (expected at least one)');
-  return items;
+  const read = format === 'csv' ? parseCsv(body, limits) : { items: format === 'jsonl' ? parseJsonLines(body, limits) : parseJsonArray(body, limits) };
+  if (read.items.length === 0) throw refuse('manifest', 'no items (expected at least one)');
+  return { items: read.items, columns: 'columns' in read ? read.columns : manifestColumns(read.items) };
 }
 
 const tooManyWhy = (limits: ManifestLimits) => `more than ${limits.maxItems} items (the fan-out's limit${limits.reason ? `: ${limits.reason}` : ''})`;
@@ -65,6 +76,8 @@ const tooMany = (limits: ManifestLimits, line: number) => refuse(`line ${line}`,
 /** Checks one JSON item as the inline `items` are checked, naming `where`. */
 function checkJsonItem(value: unknown, where: string): FanOutItem {
   if (typeof value === 'string' || typeof value === 'boolean') return value;
+  // A number a JavaScript number would change is passed as written (a parameter is text).
+  if (value instanceof JsonNumber) return value.text;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw refuse(where, `${value} is not a finite number`);
     return value;
@@ -81,27 +94,33 @@ function checkJsonItem(value: unknown, where: string): FanOutItem {
   return value as Record<string, unknown>;
 }
 
-/** Line number (1-based) of character `offset` of `text`. */
-const lineAt = (text: string, offset: number) => {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i += 1) if (text.charCodeAt(i) === 10) line += 1;
-  return line;
-};
+/**
+ * Parses JSON as written (lib/core/json-text.ts), with inline items' depth and key rules: `item(path)`
+ * names where a refused key or nesting lies.
+ */
+function parseJson(text: string, options: { baseDepth: number; at: (e: JsonTextError) => string; item: (path: (string | number)[]) => string }): unknown {
+  try {
+    return parseJsonText(text, { maxDepth: MAX_INPUT_DEPTH, baseDepth: options.baseDepth });
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    if (error.kind === 'syntax') throw refuse(options.at(error), `not JSON: ${error.reason}`);
+    throw refuse(options.item(error.path), `${error.reason} (${options.at(error)})`);
+  }
+}
+
+/** `.Config[0]`: a path inside an item, as field names write it. */
+const subPath = (path: readonly (string | number)[]) => (path.length === 0 ? '' : fieldName(['', ...path]));
 
 function parseJsonArray(text: string, limits: ManifestLimits): ManifestItem[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message)?.[1];
-    const where = position === undefined ? 'manifest' : `line ${lineAt(text, Number(position))}`;
-    throw refuse(where, `not JSON (${short(message)})`);
-  }
+  const parsed = parseJson(text, {
+    baseDepth: 0,
+    at: (e) => `line ${e.line}, column ${e.column}`,
+    item: ([index, ...rest]) => (typeof index === 'number' ? `item ${index + 1}${subPath(rest)}` : 'manifest'),
+  });
   if (!Array.isArray(parsed)) throw refuse('line 1', 'expected a JSON array of items (or name the file .jsonl for JSON Lines)');
   if (parsed.length > limits.maxItems) throw refuse(`item ${limits.maxItems + 1}`, tooManyWhy(limits));
-  // The lines of the items are not tracked through JSON.parse: items are named by position (1-based).
-  return parsed.map((value, i) => ({ item: checkJsonItem(value, `item ${i + 1}`), line: i + 1 }));
+  // Items are named by position (1-based), as the errors of later checks name them.
+  return parsed.map((value: unknown, i) => ({ item: checkJsonItem(value, `item ${i + 1}`), line: i + 1 }));
 }
 
 function parseJsonLines(text: string, limits: ManifestLimits): ManifestItem[] {
@@ -112,12 +131,8 @@ function parseJsonLines(text: string, limits: ManifestLimits): ManifestItem[] {
     if (raw.trim() === '') continue;
     const line = i + 1;
     if (items.length >= limits.maxItems) throw tooMany(limits, line);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw refuse(`line ${line}`, `not JSON (${short((error as Error).message)})`);
-    }
+    // Each line is an item, as deep as an item of a list (baseDepth 1).
+    const value = parseJson(raw, { baseDepth: 1, at: (e) => `line ${line}, column ${e.column}`, item: (path) => `line ${line}${subPath(path)}` });
     items.push({ item: checkJsonItem(value, `line ${line}`), line });
   }
   return items;
@@ -192,7 +207,7 @@ const isBlank = (record: CsvRecord) => record.fields.length === 1 && record.fiel
  * CSV with a header row: each column a parameter, each row a child (values are strings). An empty
  * unquoted field leaves the parameter out (the pipeline's default applies); `""` passes an empty string.
  */
-function parseCsv(text: string, limits: ManifestLimits): ManifestItem[] {
+function parseCsv(text: string, limits: ManifestLimits): { items: ManifestItem[]; columns: string[] } {
   const records = csvRecords(text);
   let header: CsvRecord | undefined;
   // Read by hand: a for-of that breaks would close the generator before the rows.
@@ -230,7 +245,7 @@ function parseCsv(text: string, limits: ManifestLimits): ManifestItem[] {
     });
     items.push({ item: Object.fromEntries(entries), line: record.line });
   }
-  return items;
+  return { items, columns };
 }
 
 /** The CSV header's columns, or the keys of the JSON items: every parameter name the manifest uses, in first-seen order. */

@@ -1,5 +1,7 @@
 /** Turns an item into StartPipelineExecution parameters, checked against the API's limits. */
 import { InvalidInputError } from '../core/errors';
+import { isPlainNumber, JsonNumber, JsonTextError, notPlain, stringifyJson } from '../core/json-text';
+import { fieldName } from '../lambda-step/input-errors';
 import type { FanOutItem } from './request';
 
 export const MAX_PARAMETERS = 200;
@@ -15,17 +17,29 @@ export interface PipelineParameter {
 
 const short = (s: string) => (s.length > 40 ? `${s.slice(0, 39)}…` : s);
 
-/** A parameter value as the API takes it: strings as they are, numbers and booleans in string form, objects as JSON. */
+/**
+ * A parameter value as the API takes it, as written: strings as they are, booleans and numbers in
+ * their text (a JsonNumber's own; a JavaScript number only where it cannot have been changed on its
+ * way, see isPlainNumber), lists and objects as their compact JSON text (lib/core/json-text.ts).
+ */
 export function parameterValue(value: unknown, field: string): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new InvalidInputError(`${field}: ${value} is not a finite number`, [field]);
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof JsonNumber) return value.text;
+  if (typeof value === 'number') {
+    if (!isPlainNumber(value)) throw new InvalidInputError(`${field}: ${notPlain(value)}`, [field]);
     return String(value);
   }
   if (value === null || value === undefined) {
     throw new InvalidInputError(`${field}: null is not a parameter value (leave the key out to use the pipeline's default)`, [field]);
   }
-  return JSON.stringify(value);
+  try {
+    return stringifyJson(value);
+  } catch (error) {
+    if (!(error instanceof JsonTextError)) throw error;
+    const at = error.path.length === 0 ? field : `${field}${fieldName(['', ...error.path])}`;
+    throw new InvalidInputError(`${at}: ${error.reason}`, [at]);
+  }
 }
 
 /**
@@ -34,7 +48,7 @@ export function parameterValue(value: unknown, field: string): string {
  */
 export function itemParameters(item: FanOutItem, index: number, itemParameter: string, field = `items[${index}]`): PipelineParameter[] {
   const entries: [string, unknown][] =
-    typeof item === 'object' && item !== null ? Object.entries(item) : [[itemParameter, item]];
+    typeof item === 'object' && item !== null && !(item instanceof JsonNumber) ? Object.entries(item) : [[itemParameter, item]];
   if (entries.length > MAX_PARAMETERS) {
     throw new InvalidInputError(`${field}: ${entries.length} parameters (a pipeline execution takes at most ${MAX_PARAMETERS})`, [field]);
   }

@@ -47,6 +47,17 @@ export function pipelineName(identifier: string, index: number): string {
   throw new InvalidInputError(`${field}: "${identifier.slice(0, 60)}" is neither a pipeline name nor a pipeline ARN`, [field]);
 }
 
+/** The pipeline names of `pipelines` (names or ARNs), each a valid name and listed once; throws an InvalidInputError naming `pipelines[i]`. */
+export function checkPipelineNames(pipelines: readonly string[]): string[] {
+  const names = pipelines.map(pipelineName);
+  // SageMaker pipeline names are case-insensitive: `Child` and `child` are one pipeline.
+  const folded = names.map((name) => name.toLowerCase());
+  names.forEach((name, i) => {
+    if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
+  });
+  return names;
+}
+
 /**
  * Every child start of the fan-out, pipeline by pipeline then item by item, validated before anything
  * starts. `runKey` (the parent execution ARN or a run id) makes the tokens unique to the run.
@@ -60,12 +71,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
       [field],
     );
   }
-  const names = request.pipelines.map(pipelineName);
-  // SageMaker pipeline names are case-insensitive: `Child` and `child` are one pipeline.
-  const folded = names.map((name) => name.toLowerCase());
-  names.forEach((name, i) => {
-    if (folded.indexOf(folded[i] ?? '') !== i) throw new InvalidInputError(`pipelines[${i}]: ${name} is listed twice`, [`pipelines[${i}]`]);
-  });
+  const names = checkPipelineNames(request.pipelines);
   const itemParameter = request.itemParameter ?? DEFAULT_ITEM_PARAMETER;
   const parameters = request.items.map((item, i) => itemParameters(item, i, itemParameter, request.itemLabel?.(i)));
   return request.pipelines.flatMap((pipeline, p) => {

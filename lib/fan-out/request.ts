@@ -3,7 +3,9 @@
  * CallbackStep message. Pipelines pass only strings, so lists arrive as JSON (or comma-separated) strings.
  */
 import * as z from 'zod/mini';
-import { boolean, integer, json, list, nonEmptyText } from '../lambda-step/inputs';
+import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
+import { executionArnProblem, isPipelineExecutionArn } from '../core/middleware';
+import { boolean, coerced, integer, list, MAX_INPUT_DEPTH, nonEmptyText } from '../lambda-step/inputs';
 import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameters';
 
 /** Most children (pipelines x items) the LambdaStep form starts: what one invocation can start within its 600 s. */
@@ -21,12 +23,34 @@ const itemSchema = z.union(
 );
 export type FanOutItem = z.infer<typeof itemSchema>;
 
+/**
+ * `items` as JSON text, parsed as written (lib/core/json-text.ts): numbers keep their text, a key given
+ * twice, a `__proto__` key or nesting deeper than MAX_INPUT_DEPTH is refused naming where. A list item that
+ * is a number a JavaScript number would change (`12345678901234567890`, `1.10`) passes as its text.
+ */
+const itemsText = <S extends z.core.$ZodType>(schema: S) =>
+  coerced((value, ctx) => {
+    let parsed = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = parseJsonText(value, { maxDepth: MAX_INPUT_DEPTH });
+      } catch (error) {
+        if (!(error instanceof JsonTextError)) throw error;
+        const where = `line ${error.line}, column ${error.column}`;
+        if (error.kind === 'syntax') ctx.issues.push({ code: 'custom', message: `expected JSON (${where}: ${error.reason})`, input: value });
+        else ctx.issues.push({ code: 'custom', message: error.reason, path: error.path, input: undefined });
+        return value;
+      }
+    }
+    return Array.isArray(parsed) ? parsed.map((item: unknown) => (item instanceof JsonNumber ? item.text : item)) : parsed;
+  }, schema);
+
 const fanOutFields = {
   pipelines: list(nonEmptyText(), { commaSeparated: true }).check(
     z.minLength(1, { error: 'expected at least one pipeline name or ARN' }),
   ),
   items: z.optional(
-    json(
+    itemsText(
       z
         .array(itemSchema, { error: 'expected a list (JSON) of items' })
         .check(
@@ -43,7 +67,10 @@ const fanOutFields = {
       z.regex(PARAMETER_NAME, { error: 'expected a pipeline parameter name (letters, digits, - or _)' }),
     ),
   ),
-  parentExecutionArn: z.optional(nonEmptyText()),
+  // An ARN other than an execution's (a pipeline's ARN) would key every run of the parent alike: refused.
+  parentExecutionArn: z.optional(
+    nonEmptyText().check(z.refine((v) => !v.startsWith('arn:') || isPipelineExecutionArn(v), { error: (issue) => executionArnProblem(issue.input) })),
+  ),
   displayNamePrefix: z.optional(nonEmptyText()),
   maxConcurrency: z.optional(integer({ min: 1, max: MAX_CONCURRENCY })),
 };

@@ -2,8 +2,8 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import pLimit from 'p-limit';
 import { describeError, InvalidInputError, PartialFailureError } from '../core/errors';
-import { manifestColumns, manifestFormat, parseManifest } from './manifest';
-import { checkDeclaredParameters, planChildStarts, type ChildLimit, type ChildStart } from './plan';
+import { manifestFormat, parseManifestWithColumns } from './manifest';
+import { checkDeclaredParameters, checkPipelineNames, planChildStarts, type ChildLimit, type ChildStart } from './plan';
 import {
   DEFAULT_MAX_CONCURRENCY,
   MAX_CALLBACK_CHILDREN,
@@ -72,7 +72,7 @@ async function resolveItems(deps: PlanDeps, input: StartChildPipelinesInput, lim
   const { key, text } = await deps.readManifest(uri);
   const format = manifestFormat(key, text);
   const maxItems = Math.max(1, Math.floor(limit.maxChildren / Math.max(1, input.pipelines.length)));
-  const parsed = parseManifest(text, format, { maxItems, ...(limit.reason ? { reason: limit.reason } : {}) });
+  const { items: parsed, columns } = parseManifestWithColumns(text, format, { maxItems, ...(limit.reason ? { reason: limit.reason } : {}) });
   if (input.itemParameter !== undefined && parsed.every((p) => typeof p.item === 'object' && p.item !== null)) {
     // As for inline items: an input that would be ignored is refused.
     throw new InvalidInputError(
@@ -85,7 +85,7 @@ async function resolveItems(deps: PlanDeps, input: StartChildPipelinesInput, lim
   return {
     items: parsed.map((p) => p.item),
     itemLabel: (i) => `itemsS3Uri: ${unit} ${lines[i] ?? i + 1}`,
-    ...(format === 'csv' ? { csvColumns: manifestColumns(parsed) } : {}),
+    ...(format === 'csv' ? { csvColumns: columns } : {}),
   };
 }
 
@@ -114,12 +114,15 @@ export async function planCheckedFanOut(
   runKey: string,
   limit: ChildLimit = LAMBDA_STEP_LIMIT,
 ): Promise<ChildStart[]> {
-  const resolved = await resolveItems(deps, input, limit);
-  const plan = planChildStarts({ ...input, ...resolved }, runKey, limit);
+  // Inline items are checked before any AWS call; the pipelines before a manifest of up to 8 MiB is read (or hides behind its errors).
+  checkPipelineNames(input.pipelines);
+  const inline = input.items === undefined ? undefined : planChildStarts({ ...input, items: input.items }, runKey, limit);
   const concurrency = pLimit(5);
   const described = await Promise.all(
     input.pipelines.map((pipeline) => concurrency(async () => ({ pipeline, info: await describeChildPipeline(deps.sageMaker, pipeline) }))),
   );
+  const resolved = await resolveItems(deps, input, limit);
+  const plan = inline ?? planChildStarts({ ...input, ...resolved }, runKey, limit);
   const declared = new Map(plan.map((c) => [c.pipelineName, described.find((d) => d.pipeline === c.pipeline)?.info.parameterNames]));
   if (resolved.csvColumns) checkCsvColumns(resolved.csvColumns, declared);
   checkDeclaredParameters(plan, declared, resolved.items, resolved.itemLabel);

@@ -4,6 +4,7 @@
  * every field accepts the forms a pipeline can send.
  */
 import * as z from 'zod/mini';
+import { duplicateKeysOf, JsonNumber } from '../core/json-text';
 
 const INTEGER = /^\s*[+-]?\d+\s*$/;
 // `\d+(\.\d*)?` rather than `\d+\.?\d*`: the latter backtracks quadratically on a long run of digits.
@@ -18,7 +19,9 @@ export const coerced = <S extends z.core.$ZodType>(coerce: (value: unknown, ctx:
     schema,
   );
 
-const stringForm = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
+// A JsonNumber (a number kept as written, lib/core/json-text.ts) is read as its text.
+const stringForm = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v instanceof JsonNumber ? v.text : v);
+const numberForm = (v: unknown) => (v instanceof JsonNumber ? Number(v.text) : v);
 
 /** A string; a number or boolean is taken in its string form. */
 export const text = () => coerced(stringForm, z.string({ error: 'expected a string' }));
@@ -36,14 +39,14 @@ export const integer = (bounds: { min?: number; max?: number } = {}) => {
   if (bounds.min !== undefined) checks.push(z.gte(bounds.min, { error: `expected an integer >= ${bounds.min}` }));
   if (bounds.max !== undefined) checks.push(z.lte(bounds.max, { error: `expected an integer <= ${bounds.max}` }));
   return coerced(
-    (v) => (typeof v === 'string' && INTEGER.test(v) ? Number(v) : v),
+    (v) => (typeof v === 'string' && INTEGER.test(v) ? Number(v) : numberForm(v)),
     z.int({ error: 'expected an integer' }).check(...checks),
   );
 };
 
 /** A finite number, or its string form ("2.5", "1e3"). */
 export const float = () =>
-  coerced((v) => (typeof v === 'string' && FLOAT.test(v) ? Number(v) : v), z.number({ error: 'expected a number' }));
+  coerced((v) => (typeof v === 'string' && FLOAT.test(v) ? Number(v) : numberForm(v)), z.number({ error: 'expected a number' }));
 
 /** A boolean, or "true"/"false" in any case. */
 export const boolean = () =>
@@ -73,7 +76,7 @@ export function findInputHazards(value: unknown, limit = 5): InputHazard[] {
   const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
   for (let next = pending.pop(); next !== undefined && hazards.length < limit; next = pending.pop()) {
     const { value: current, path } = next;
-    if (typeof current !== 'object' || current === null) continue;
+    if (typeof current !== 'object' || current === null || current instanceof JsonNumber) continue;
     if (path.length >= MAX_INPUT_DEPTH) {
       hazards.push({ path, message: `nested deeper than ${MAX_INPUT_DEPTH} levels` });
       continue;
@@ -82,6 +85,8 @@ export function findInputHazards(value: unknown, limit = 5): InputHazard[] {
     if (Array.isArray(current)) {
       current.forEach((item: unknown, i) => children.push({ value: item, path: [...path, i] }));
     } else {
+      // A lenient parse of a message records the keys it was given twice: which one was meant is unknown.
+      for (const key of duplicateKeysOf(current)) hazards.push({ path, message: `key ${JSON.stringify(key.slice(0, 60))} given twice` });
       for (const [key, item] of Object.entries(current)) {
         if (key === '__proto__') hazards.push({ path: [...path, key], message: 'refused key (JavaScript objects cannot hold "__proto__" as data)' });
         else children.push({ value: item, path: [...path, key] });

@@ -3,8 +3,18 @@
  * its key's type when a query touches the partition: a value that does not parse (`abc` for an `int`
  * key, `2021-13-45` for a `date` key) fails every such query, so it must not be registered.
  * The rules follow how Athena's engine parses partition values (Trino's Hive connector,
- * HiveUtil.parsePartitionValue), which is more lenient than Hive's documented literal forms: single-digit
- * months and days, date-only timestamps, exponents in decimals, an empty number reading as 0.
+ * HiveUtil.parsePartitionValue:
+ * https://github.com/trinodb/trino/blob/master/plugin/trino-hive/src/main/java/io/trino/plugin/hive/util/HiveUtil.java),
+ * which is more lenient than Hive's documented literal forms: single-digit months and days, date-only
+ * timestamps, exponents in decimals, an empty number reading as 0. It hands numbers to Java's own parsers:
+ * - integers: Long/Integer/Short/Byte.parseX: a sign, then decimal digits (Character.digit: any Unicode
+ *   decimal digit of the BMP, `١٢` too), no spaces;
+ * - float/double: Float/Double.parseFloat/parseDouble, after String.trim() (which removes only
+ *   U+0000-U+0020: `1.5\u00a0` and `\ufeff1` are refused): `[sign] NaN`, `[sign] Infinity` (no
+ *   suffix), decimal or hexadecimal forms with an optional f/F/d/D suffix
+ *   (https://docs.oracle.com/en/java/javase/21/docs/api/java.base/java/lang/Double.html#valueOf(java.lang.String));
+ * - decimal: new BigDecimal(value less one "BD" suffix): Unicode digits too, no spaces;
+ * - boolean: String.equalsIgnoreCase("true" / "false"), which compares characters by their case mappings.
  */
 import { HIVE_DEFAULT_PARTITION } from './hive-escape';
 
@@ -22,8 +32,48 @@ const DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const TIMESTAMP = /^(\d{4}-\d{1,2}-\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d{1,9})?)?)?$/;
 // java.math.BigDecimal's forms, with Hive's optional BD suffix.
 const DECIMAL_VALUE = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,9}))?(?:BD)?$/;
-// Java's Double.parseDouble forms (which trims spaces), less the hexadecimal ones.
-const FLOATING = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[fFdD]?$/;
+// Double.parseDouble's forms (after Java's trim): NaN and Infinity take no suffix; ASCII digits only.
+const FLOATING =
+  /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?|0[xX]([0-9a-fA-F]+\.?|[0-9a-fA-F]*\.[0-9a-fA-F]+)[pP][+-]?\d+[fFdD]?)$/;
+/** Java's String.trim(): removes characters U+0000 to U+0020 from both ends, and nothing else. */
+// eslint-disable-next-line no-control-regex -- Java trims exactly the control characters and the space
+const javaTrim = (s: string) => s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+const UNICODE_DIGIT = /\p{Nd}/u;
+
+/**
+ * The value with every decimal digit Java's Character.digit(char, 10) reads (Unicode category Nd, one
+ * UTF-16 unit: digits outside the BMP are surrogate pairs, which it refuses) written as an ASCII digit.
+ */
+function asciiDigits(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i += 1) {
+    const c = value.charCodeAt(i);
+    const ch = value[i] ?? '';
+    if (c < 0x80 || (c >= 0xd800 && c <= 0xdfff) || !UNICODE_DIGIT.test(ch)) {
+      out += ch;
+      continue;
+    }
+    // Nd digits come in runs of ten from a zero: the distance from the run's start, mod 10, is the digit.
+    let run = 0;
+    while (UNICODE_DIGIT.test(String.fromCharCode(c - run - 1))) run += 1;
+    out += String(run % 10);
+  }
+  return out;
+}
+
+/** Java's String.equalsIgnoreCase: equal length, each pair of characters equal, or equal upper-cased, or equal lower-cased after that. */
+function javaEqualsIgnoreCase(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const upper = (c: string) => (c.toUpperCase().length === 1 ? c.toUpperCase() : c);
+  const lower = (c: string) => (c.toLowerCase().length === 1 ? c.toLowerCase() : c);
+  for (let i = 0; i < a.length; i += 1) {
+    const [x, y] = [a[i] ?? '', b[i] ?? ''];
+    if (x === y) continue;
+    const [ux, uy] = [upper(x), upper(y)];
+    if (ux !== uy && lower(ux) !== lower(uy)) return false;
+  }
+  return true;
+}
 const NUMERIC_OR_BOOLEAN = new Set(['tinyint', 'smallint', 'int', 'integer', 'bigint', 'float', 'double', 'real', 'boolean']);
 
 const isLeapYear = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
@@ -39,14 +89,15 @@ function isCalendarDate(text: string): boolean {
 function integerError(value: string, type: string): string | undefined {
   const range = INTEGER_RANGES[type];
   if (!range) return undefined;
-  if (!/^[+-]?\d+$/.test(value)) return `not an integer (${type})`;
-  const n = BigInt(value);
+  const digits = asciiDigits(value);
+  if (!/^[+-]?\d+$/.test(digits)) return `not an integer (${type})`;
+  const n = BigInt(digits);
   return n < range[0] || n > range[1] ? `out of range for ${type} (${range[0]} to ${range[1]})` : undefined;
 }
 
 function decimalError(value: string, precision: number, scale: number): string | undefined {
   const type = `decimal(${precision},${scale})`;
-  const m = DECIMAL_VALUE.exec(value);
+  const m = DECIMAL_VALUE.exec(asciiDigits(value));
   const whole = m?.[1] ?? '';
   const fraction = m?.[2] ?? '';
   if (!m || whole + fraction === '') return `not a decimal number (${type})`;
@@ -80,7 +131,7 @@ export function partitionValueError(value: string, type: string | undefined): st
     case 'char':
       return undefined;
     case 'boolean':
-      return /^(true|false)$/i.test(value) ? undefined : 'not a boolean (true or false)';
+      return javaEqualsIgnoreCase(value, 'true') || javaEqualsIgnoreCase(value, 'false') ? undefined : 'not a boolean (true or false)';
     case 'date':
       return isCalendarDate(value) ? undefined : 'not a calendar date YYYY-MM-DD';
     case 'timestamp': {
@@ -91,7 +142,7 @@ export function partitionValueError(value: string, type: string | undefined): st
     case 'float':
     case 'double':
     case 'real':
-      return FLOATING.test(value.trim()) ? undefined : `not a number (${normalized})`;
+      return FLOATING.test(javaTrim(value)) ? undefined : `not a number (${normalized})`;
     case 'decimal':
       return decimalError(value, 10, 0);
   }

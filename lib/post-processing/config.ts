@@ -16,15 +16,15 @@ const isPipelineName = (name: string) => name.length <= AWS_LIMITS.pipelineName.
 const PIPELINE_NAME_RULE = `expected a SageMaker pipeline name (1-${AWS_LIMITS.pipelineName.value} of a-z A-Z 0-9 -, starting and ending with a letter or digit)`;
 // Glue stores names in lower case and IAM matches ARNs as written: only lower case is accepted, so
 // the policy's table ARNs are the ones Glue authorises.
-const GLUE_NAME = /^[a-z0-9_][a-z0-9_-]{0,254}$/;
+const GLUE_NAME = new RegExp(`^[a-z0-9_][a-z0-9_-]{0,${AWS_LIMITS.glueName.value - 1}}$`);
 const glueNameRule = (what: string) => `expected a lower-case Glue ${what} name (1-${AWS_LIMITS.glueName.value} of a-z 0-9 _ -, not starting with -)`;
 // `*`, `?` are IAM wildcards and `${` a CloudFormation Fn::Sub reference: never let a location widen
 // or rewrite the policy it is written into.
 const S3_URI = /^s3:\/\/([^/]*)(\/[^*?$\s]*)?$/;
-const WORK_GROUP = /^[a-zA-Z0-9._-]{1,128}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const WORK_GROUP = new RegExp(`^[a-zA-Z0-9._-]{1,${AWS_LIMITS.athenaWorkGroupName.value}}$`);
+const BUCKET = new RegExp(`^[a-z0-9][a-z0-9.-]{1,${AWS_LIMITS.bucketName.value - 2}}[a-z0-9]$`);
 // A SageMaker pipeline name, or a pattern of them with IAM's wildcards.
-const CHILD_PIPELINES = /^[a-zA-Z0-9*?-]{1,256}$/;
+const CHILD_PIPELINES = new RegExp(`^[a-zA-Z0-9*?-]{1,${AWS_LIMITS.pipelineName.value}}$`);
 const BUCKET_RULE = `expected an S3 bucket name (3-${AWS_LIMITS.bucketName.value} of a-z 0-9 . -, starting and ending with a letter or digit, no "..", not an IP address, no reserved prefix or suffix)`;
 // Prefixes and suffixes S3 reserves (bucket naming rules).
 const RESERVED_BUCKET = /^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;

@@ -50,6 +50,23 @@ function fromEpoch(n: number): Date {
   return new Date(ms);
 }
 
+/**
+ * An epoch given as text, read from its digits: the fraction is cut to milliseconds as the ISO form's is
+ * (`1717243200.9999999` is 1717243200999 ms), where Number() would round it into the next second.
+ * Negative times are floored, as fromEpoch floors them.
+ */
+function fromEpochText(text: string): Date {
+  const [, sign, whole = '', fraction = ''] = /^([+-]?)(\d+)(?:\.(\d+))?$/.exec(text) ?? [];
+  const magnitude = Number(whole);
+  if (!Number.isFinite(magnitude)) return new Date(Number.NaN);
+  const seconds = magnitude < EPOCH_SECONDS_BELOW;
+  const digits = seconds ? 3 : 0;
+  const kept = fraction.slice(0, digits).padEnd(digits, '0');
+  const cut = /[1-9]/.test(fraction.slice(digits));
+  const ms = magnitude * (seconds ? 1000 : 1) + Number(kept || '0');
+  return new Date(sign === '-' ? -ms - (cut ? 1 : 0) : ms);
+}
+
 function fromIsoText(match: RegExpExecArray): Date {
   const [, y, mo, d, h, mi, s, fraction, utc, sign, oh, om] = match;
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map((part) => Number(part ?? '0')) as [number, number, number, number, number, number];
@@ -88,7 +105,7 @@ export function parseInstant(value: unknown): Date {
     const text = value.trim();
     const iso = ISO_TIME.exec(text);
     if (iso) at = fromIsoText(iso);
-    else if (EPOCH.test(text)) at = fromEpoch(Number(text));
+    else if (EPOCH.test(text)) at = fromEpochText(text);
     else throw refuse(EXPECTED);
   } else {
     throw refuse(EXPECTED);

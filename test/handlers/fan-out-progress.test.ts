@@ -67,7 +67,11 @@ describe('fanOutProgress', () => {
   });
 
   it('refuses an input that is not an execution ARN, naming the field', async () => {
-    await expect(handler({ parentExecutionArn: 'my-pipeline' }, context)).rejects.toThrow(/parentExecutionArn: expected a SageMaker pipeline execution ARN/);
+    await expect(handler({ parentExecutionArn: 'my-pipeline' }, context)).rejects.toThrow(/parentExecutionArn: not an ARN: expected a SageMaker pipeline execution ARN/);
+    // Says what is wrong, though the value shown is cut before the pipeline's name.
+    await expect(handler({ parentExecutionArn: 'arn:aws:sagemaker:eu-west-1:111122223333:pipeline/parent-pipeline' }, context)).rejects.toThrow(
+      /^Invalid input: parentExecutionArn: a pipeline ARN, not a pipeline execution ARN: pass Execution.PipelineExecutionArn/,
+    );
     await expect(handler({ parentExecutionARN: sampleEvent.parentExecutionArn }, context)).rejects.toThrow(/parentExecutionArn/);
   });
 });

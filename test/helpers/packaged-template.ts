@@ -1,7 +1,8 @@
 /**
- * The template `sls package` writes for the default stage, packaged at most once per run: the
- * integrator's jest globalSetup packages it before the tests; without it, the first caller in a
- * worker packages it (under a lock on .esbuild/, as sls commands of one checkout must not run at once).
+ * The template `sls package` writes for the default stage, packaged once per run: the integration
+ * project's globalSetup (test/global-setup.ts) packages it afresh before the tests; a test file run
+ * on its own outside that project packages it on first use (under a lock on .esbuild/, as sls
+ * commands of one checkout must not run at once).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,8 +18,8 @@ export interface PackagedTemplate {
   Outputs?: Record<string, unknown>;
 }
 
-/** Runs `sls package` in the checkout, holding the lock. */
-function packageOnce(): void {
+/** Runs `sls package` in the checkout, holding the lock, unless the template is there (or `fresh`). */
+export function packageStack({ fresh = false } = {}): void {
   fs.mkdirSync(path.dirname(LOCK), { recursive: true });
   const started = Date.now();
   for (;;) {
@@ -34,6 +35,7 @@ function packageOnce(): void {
     }
   }
   try {
+    if (fresh) fs.rmSync(TEMPLATE, { force: true });
     if (fs.existsSync(TEMPLATE)) return;
     // sls runs as on a workstation: not as a jest worker (infra/serverless.js then loads TypeScript with tsx).
     const { JEST_WORKER_ID: _worker, ...env } = process.env;
@@ -52,7 +54,7 @@ let cached: PackagedTemplate | undefined;
 /** The packaged template (`.serverless/cloudformation-template-update-stack.json`). */
 export function packagedTemplate(): PackagedTemplate {
   if (!cached) {
-    if (!fs.existsSync(TEMPLATE)) packageOnce();
+    if (!fs.existsSync(TEMPLATE)) packageStack();
     cached = JSON.parse(fs.readFileSync(TEMPLATE, 'utf8')) as PackagedTemplate;
   }
   return cached;

@@ -115,9 +115,13 @@ describe('checkTemplateLimits', () => {
   it('does not count whitespace in policies, and counts an intrinsic ARN at its longest', () => {
     expect(jsonSize(JSON.stringify(policyOfSize(500), null, 4))).toBe(500);
     const queue = resource('AWS::SQS::Queue', { QueueName: 'q'.repeat(80) });
-    const arn = 'arn::sqs:::'.length + 10 + 16 + 12 + 80;
+    const arn = 'arn::sqs:::'.length + 10 + 14 + 12 + 80;
     expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { Q: queue })).toBe(arn);
     expect(resolvedLength({ 'Fn::Sub': '${Q.Arn}/*' }, { Q: queue })).toBe(arn + 2);
+    // Packaged for a known Region, the Region and its partition count at their real length.
+    expect(resolvedLength({ 'Fn::GetAtt': ['Q', 'Arn'] }, { Q: queue }, 'eu-west-1')).toBe('arn:aws:sqs:eu-west-1::'.length + 12 + 80);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, {}, 'cn-north-1')).toBe('aws-cn'.length);
+    expect(resolvedLength({ 'Fn::Sub': '${AWS::Partition}' }, {}, 'us-gov-west-1')).toBe('aws-us-gov'.length);
     // A resource the template does not name is counted at REFERENCE_LENGTH.
     expect(resolvedLength({ 'Fn::GetAtt': ['Missing', 'Arn'] }, {})).toBe(256);
   });
@@ -146,7 +150,17 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(rule(patternOfSize(2049)))).toEqual(['eventPatternChars']);
     expect(limitsOf(rule(JSON.stringify(patternOfSize(2049))))).toEqual(['eventPatternChars']);
     const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
-    expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 16 + 12);
+    expect(jsonSize({ a: [{ 'equals-ignore-case': arn }] })).toBe(JSON.stringify({ a: [{ 'equals-ignore-case': '' }] }).length + 'arn::sagemaker:::pipeline/p'.length + 10 + 14 + 12);
+  });
+
+  it('measures with the packaging Region when given: a pattern over the limit anywhere may fit in us-east-1', () => {
+    const arn = { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/p' };
+    const pattern = (n: number) => ({ detail: { pipelineArn: Array.from({ length: n }, () => ({ 'equals-ignore-case': arn })) } });
+    const rule = (n: number) => template({ Rule: resource('AWS::Events::Rule', { EventPattern: pattern(n) }) });
+    let n = 1;
+    while (jsonSize(pattern(n + 1)) <= 2048) n += 1;
+    expect(limitsOf(rule(n + 1))).toEqual(['eventPatternChars']);
+    expect(checkTemplateLimits(rule(n + 1), { region: 'us-east-1' }).map((v) => v.limit)).toEqual([]);
   });
 
   it('refuses more than 5 targets on a rule, and more than 300 rules on one bus', () => {
@@ -193,6 +207,21 @@ describe('checkTemplateLimits', () => {
     expect(limitsOf(dashboard(1, 500))).toEqual([]);
     expect(limitsOf(dashboard(1, 501))).toEqual(['dashboardMetricsPerWidget']);
     expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardName: 'with space', DashboardBody: '{}' }) }))).toEqual(['dashboardName']);
+    // A substitution in a number's place still reads as JSON; a body that is not JSON cannot deploy.
+    expect(limitsOf(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardBody: { 'Fn::Sub': '{"widgets": [], "start": ${Start}}' } }) }))).toEqual([]);
+    expect(checkTemplateLimits(template({ D: resource('AWS::CloudWatch::Dashboard', { DashboardBody: '{"widgets": [' }) }))[0]?.message).toMatch(/^D\.DashboardBody: not JSON/);
+  });
+
+  it('ends on references that loop and on intrinsics nested thousands deep', () => {
+    const loop = template({
+      A: resource('AWS::SQS::Queue', { QueueName: { 'Fn::GetAtt': ['B', 'QueueName'] } }),
+      B: resource('AWS::SQS::Queue', { QueueName: { 'Fn::Sub': '${A.QueueName}' } }),
+      Role: resource('AWS::IAM::Role', { Policies: [{ PolicyName: 'p', PolicyDocument: { Resource: { 'Fn::GetAtt': ['A', 'Arn'] } } }] }),
+    });
+    expect(() => checkTemplateLimits(loop)).not.toThrow();
+    let deep: unknown = 'x';
+    for (let i = 0; i < 5000; i += 1) deep = { a: { 'Fn::If': ['c', deep, 'y'] } };
+    expect(() => checkTemplateLimits(template({ Rule: resource('AWS::Events::Rule', { EventPattern: deep }) }))).not.toThrow();
   });
 
   const known = new Set(Object.keys(AWS_LIMITS));

@@ -19,7 +19,12 @@ describe('partitionValueError', () => {
     ...valid('string', 'abc', '', 'ü/%'),
     ...valid('varchar(3)', 'abc', '日本語'),
     ...valid('char(2)', 'ab', 'ab  '),
-    ...valid('double', '1.5', '-2e10', 'NaN', '3d', ' 1.5 ', ''),
+    ...valid('double', '1.5', '-2e10', 'NaN', '3d', ' 1.5 ', '', '-Infinity', '+NaN', '\t1.5\u0000', '1.', '.5e-3D', '0x1.8p1', '0X.8P-2f'),
+    ...valid('float', '1e5F', 'Infinity'),
+    // Java's parsers read any BMP decimal digit (Character.digit): Athena takes these as 12 and 3.
+    ...valid('int', '١٢', '３', '-०९'),
+    ...valid('decimal(5,2)', '١.٥'),
+    ...valid('boolean', 'falſe'),
     ...valid('binary', 'anything'),
     ...valid('int', '__HIVE_DEFAULT_PARTITION__'),
     ...valid('date', '__HIVE_DEFAULT_PARTITION__'),
@@ -61,6 +66,19 @@ describe('partitionValueError', () => {
     ['varchar(3)', 'abc ', /longer than 3 characters/],
     ['char(1)', 'ab', /longer than 1 characters/],
     ['double', 'abc', /not a number/],
+    // NaN and Infinity take no f/d suffix in Java; String.trim() keeps spaces above U+0020.
+    ['double', 'NaNf', /not a number \(double\)/],
+    ['double', 'Infinityd', /not a number/],
+    ['float', '-InfinityF', /not a number \(float\)/],
+    ['double', '1.5\u00a0', /not a number/],
+    ['double', '\ufeff1', /not a number/],
+    ['double', '1.5\u2003', /not a number/],
+    ['double', '0x1.8', /not a number/],
+    ['double', '١', /not a number/],
+    ['int', '𝟏', /not an integer/],
+    ['int', '١٢٣٤٥٦٧٨٩٠١', /out of range/],
+    ['int', '²', /not an integer/],
+    ['boolean', 'true ', /not a boolean/],
   ])('rejects %s %j', (type, value, reason) => {
     expect(partitionValueError(value, type)).toMatch(reason);
   });
@@ -85,6 +103,30 @@ describe('partitionValueError', () => {
         date.setUTCFullYear(y);
         const real = m >= 1 && m <= 12 && d >= 1 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
         expect(partitionValueError(text, 'date') === undefined).toBe(real);
+      }),
+    );
+  });
+
+  it('refuses a number padded with a space that Java trim() keeps, and accepts one padded with what it removes', () => {
+    const javaTrimmed = fc.constantFrom('\u0000', '\t', '\n', '\r', ' ', '\u001f');
+    const kept = fc.constantFrom('\u00a0', '\ufeff', '\u2000', '\u2028', '\u3000', '\u0085', '\u180e');
+    const number = fc.oneof(fc.double({ noNaN: true }).map(String), fc.constantFrom('NaN', '-Infinity', '1.5', '2e-3d'));
+    fc.assert(
+      fc.property(number, fc.array(javaTrimmed, { maxLength: 3 }), fc.array(javaTrimmed, { maxLength: 3 }), kept, fc.boolean(), (n, before, after, space, atEnd) => {
+        for (const type of ['double', 'float']) {
+          expect(partitionValueError(`${before.join('')}${n}${after.join('')}`, type)).toBeUndefined();
+          expect(partitionValueError(atEnd ? `${n}${space}` : `${space}${n}`, type)).toBe(`not a number (${type})`);
+        }
+      }),
+    );
+  });
+
+  it('reads an integer written in any BMP script of decimal digits as its ASCII twin', () => {
+    const zeros = [0x0660, 0x06f0, 0x0966, 0x09e6, 0x0e50, 0xff10];
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }), fc.constantFrom(...zeros), fc.constantFrom('tinyint', 'int', 'bigint'), (n, zero, type) => {
+        const written = String(n).replace(/\d/g, (d) => String.fromCharCode(zero + Number(d)));
+        expect(partitionValueError(written, type)).toBe(partitionValueError(String(n), type));
       }),
     );
   });

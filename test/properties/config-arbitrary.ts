@@ -26,6 +26,11 @@ export const pipelineName: fc.Arbitrary<string> = lengthUpTo(AWS_LIMITS.pipeline
         .map(([first, middle, last]) => `${first}${middle.join('')}${last}`),
 );
 
+/** Pipeline names that differ only in their hyphens (`ab-cd`, `ab--cd`, `abcd`): distinct pipelines to SageMaker. */
+const confusablePipelines: fc.Arbitrary<string[]> = fc
+  .array(fc.stringMatching(/^[a-zA-Z0-9]{1,20}$/), { minLength: 2, maxLength: 4 })
+  .map((segments) => ['', '-', '--'].map((joiner) => segments.join(joiner)));
+
 /** A Glue database or table name the schema accepts: 1-255 of [a-z0-9_-], not starting with -. */
 export const glueName: fc.Arbitrary<string> = lengthUpTo(AWS_LIMITS.glueName.value).chain((length) =>
   fc
@@ -171,7 +176,9 @@ export interface ConfigArbitraryOptions {
 
 /**
  * Valid configuration files with up to `maxPipelines` pipelines and `maxTables` routed tables; every
- * table is routed by at least one pipeline, and each pipeline routes a table at most once.
+ * table is routed by at least one pipeline, and each pipeline routes a table at most once. Some
+ * pipeline names differ only in hyphens, some table names only in `.`, `_` or `-` (Glue names are
+ * lower case here, and pipeline names differing only in case are refused: no case variants).
  */
 export function configArbitrary(opts: ConfigArbitraryOptions = {}): fc.Arbitrary<Record<string, unknown>> {
   const maxPipelines = opts.maxPipelines ?? 100;
@@ -179,7 +186,17 @@ export function configArbitrary(opts: ConfigArbitraryOptions = {}): fc.Arbitrary
   const workGroups = ['primary', 'analytics', 'wg.team-1'];
   return fc
     .tuple(
-      countUpTo(maxPipelines).chain((n) => fc.uniqueArray(pipelineName, { minLength: n, maxLength: n, selector: (name) => name.toLowerCase() })),
+      fc
+        .tuple(
+          countUpTo(maxPipelines).chain((n) => fc.uniqueArray(pipelineName, { minLength: n, maxLength: n, selector: (name) => name.toLowerCase() })),
+          fc.array(confusablePipelines, { maxLength: 3 }),
+        )
+        .map(([plain, families]) => {
+          // Names are compared without case (a schema rule): keep the first of each.
+          const unique = new Map<string, string>();
+          for (const name of [...families.flat(), ...plain]) if (!unique.has(name.toLowerCase())) unique.set(name.toLowerCase(), name);
+          return [...unique.values()].slice(0, maxPipelines);
+        }),
       tables(maxTables),
       fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
     )

@@ -85,6 +85,8 @@ describe('parsePostProcessingConfig under generated files', () => {
 describe('configArbitrary', () => {
   it('generates only files the parser accepts, up to 100 pipelines and 200 routed tables', () => {
     let largest = { pipelines: 0, tables: 0, pipelineName: 0, glueName: 0 };
+    const stripped = (names: string[]) => new Set(names.map((n) => n.replace(/[._-]/g, ''))).size < names.length;
+    let confusable = { pipelines: false, tables: false };
     fc.assert(
       fc.property(configArbitrary(), (raw) => {
         const parsed = parsePostProcessingConfig(raw);
@@ -93,6 +95,7 @@ describe('configArbitrary', () => {
         const tables = new Set(Object.values(parsed.pipelines).flatMap((p) => p.routes.map((r) => `${r.database}.${r.table}`)));
         expect(names.length).toBeLessThanOrEqual(100);
         expect(tables.size).toBeLessThanOrEqual(200);
+        confusable = { pipelines: confusable.pipelines || stripped(names), tables: confusable.tables || stripped([...tables]) };
         largest = {
           pipelines: Math.max(largest.pipelines, names.length),
           tables: Math.max(largest.tables, tables.size),
@@ -107,6 +110,8 @@ describe('configArbitrary', () => {
     expect(largest.glueName).toBe(255);
     expect(largest.pipelines).toBeGreaterThan(50);
     expect(largest.tables).toBeGreaterThan(100);
+    // Names that logical IDs stripping `.`, `_` and `-` would merge.
+    expect(confusable).toEqual({ pipelines: true, tables: true });
   });
 
   it('honours smaller bounds', () => {

@@ -1,4 +1,7 @@
-import { showErrorName, withPowertools } from '../../../lib/core/middleware';
+import fc from 'fast-check';
+import { InvalidInputError } from '../../../lib/core/errors';
+import { executionArnProblem, showErrorName, withPowertools } from '../../../lib/core/middleware';
+import { hostileString } from '../../properties/hostile';
 import { logger, metrics, MetricUnit } from '../../../lib/core/powertools';
 import { lambdaContext } from '../../helpers/lambda-context';
 
@@ -44,6 +47,64 @@ describe('withPowertools', () => {
     expect(addContext).toHaveBeenNthCalledWith(1, context);
     expect(resetKeys).toHaveBeenCalledTimes(2);
     jest.restoreAllMocks();
+  });
+});
+
+describe('withPowertools with an event that is not JSON', () => {
+  const echo = withPowertools(async (event: unknown) => event);
+
+  it('says where a string event meant as JSON is not JSON (sls invoke local passes such --data as a string)', async () => {
+    await expect(echo('{str1: "a"}', lambdaContext())).rejects.toThrow(
+      'Invalid input: event: not valid JSON (line 1, column 2: expected a key in double quotes, found "s")',
+    );
+    await expect(echo('[1,\n2,]', lambdaContext())).rejects.toThrow('Invalid input: event: not valid JSON (line 2, column 3: a comma before ]');
+    await expect(echo('{"a": "\u001b[2J', lambdaContext())).rejects.toThrow(/not valid JSON \(line 1, column 8: a control character \(U\+001b\)/);
+  });
+
+  it('leaves JSON, objects and plain strings to the function', async () => {
+    await expect(echo('{"a": 1}', lambdaContext())).resolves.toBe('{"a": 1}');
+    await expect(echo('hello', lambdaContext())).resolves.toBe('hello');
+    await expect(echo({ a: 1 }, lambdaContext())).resolves.toEqual({ a: 1 });
+  });
+
+  it('never throws anything but an InvalidInputError naming the event, for any string', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostileString, hostileString.map((s) => `{${s}`), fc.jsonValue().map((v) => `[${JSON.stringify(v)}`)), async (text) => {
+        try {
+          await echo(text, lambdaContext());
+        } catch (error) {
+          expect(error).toBeInstanceOf(InvalidInputError);
+          expect((error as InvalidInputError).fields).toEqual(['event']);
+          expect((error as Error).message.length).toBeLessThanOrEqual(1024);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('executionArnProblem', () => {
+  it('says what is wrong with a value given as a pipeline execution ARN', () => {
+    expect(executionArnProblem('arn:aws:sagemaker:eu-west-1:111122223333:pipeline/p')).toMatch(/^a pipeline ARN, not a pipeline execution ARN/);
+    expect(executionArnProblem('arn:aws:states:eu-west-1:111122223333:execution:m:x')).toMatch(/^a states ARN, not a SageMaker pipeline execution ARN/);
+    expect(executionArnProblem('arn:aws:sagemaker:eu-west-1:111122223333:training-job/x')).toMatch(/^a SageMaker training-job ARN/);
+    expect(executionArnProblem('p')).toMatch(/^not an ARN/);
+  });
+
+  it('says something short for any value, and the pipeline ARN case for every pipeline ARN', () => {
+    const arnPart = fc.oneof(hostileString, fc.stringMatching(/^[a-z0-9-]{0,12}$/));
+    fc.assert(
+      fc.property(fc.oneof(hostileString, fc.tuple(arnPart, arnPart, arnPart, arnPart, arnPart).map((p) => `arn:${p.join(':')}`)), (value) => {
+        const problem = executionArnProblem(value);
+        expect(problem.length).toBeGreaterThan(0);
+        expect(problem.length).toBeLessThanOrEqual(200);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-zA-Z0-9](-?[a-zA-Z0-9]){0,40}$/), fc.constantFrom('aws', 'aws-cn', 'aws-us-gov'), (name, partition) => {
+        expect(executionArnProblem(`arn:${partition}:sagemaker:eu-west-1:111122223333:pipeline/${name}`)).toMatch(/^a pipeline ARN, not a pipeline execution ARN/);
+      }),
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../lib/core/errors';
 import { manifestColumns, manifestFormat, parseManifest, type ManifestFormat } from '../../../lib/fan-out/manifest';
+import { itemParameters } from '../../../lib/fan-out/parameters';
 
 const LIMITS = { maxItems: 10_000 };
 const sample = (file: string) => readFileSync(join(__dirname, '..', '..', '..', 'events', 'manifests', file), 'utf8');
@@ -51,13 +52,13 @@ describe('parseManifest', () => {
   });
 
   it('names the line of a malformed JSON line, a CSV row of the wrong width and an unclosed quote', () => {
-    expect(() => items('{"a": 1}\n{"a": 2\n', 'jsonl')).toThrow(/^itemsS3Uri: line 2: not JSON/);
+    expect(() => items('{"a": 1}\n{"a": 2\n', 'jsonl')).toThrow('itemsS3Uri: line 2, column 8: not JSON: the text ends inside an object (expected "," or "}")');
     expect(() => items('a,b\n1,2\n3\n', 'csv')).toThrow('itemsS3Uri: line 3: 1 fields, the header has 2 columns');
     expect(() => items('a\n1\n"open\n', 'csv')).toThrow('itemsS3Uri: line 3: a quoted field is not closed');
     expect(() => items('a\nx"y\n', 'csv')).toThrow(/itemsS3Uri: line 2: a quote inside an unquoted field/);
-    expect(() => items('[{"a": 1},\n{"a" 2}]', 'json')).toThrow(/^itemsS3Uri: line 2: not JSON/);
-    // Where JSON.parse names no position, the manifest as a whole is named.
-    expect(() => items('[1,\n2,\n}', 'json')).toThrow(/^itemsS3Uri: manifest: not JSON/);
+    expect(() => items('[{"a": 1},\n{"a" 2}]', 'json')).toThrow('itemsS3Uri: line 2, column 6: not JSON: expected ":" after a key, found "2"');
+    // JSON.parse named no position here: the line and column are named all the same.
+    expect(() => items('[1,\n2,\n}', 'json')).toThrow('itemsS3Uri: line 3, column 1: not JSON: unexpected "}" where a value was expected');
   });
 
   it('names the column of a header that is not a parameter name, or is given twice', () => {
@@ -68,7 +69,9 @@ describe('parseManifest', () => {
   });
 
   it('refuses __proto__ keys, null values, lists and non-finite numbers in JSON items, naming the line', () => {
-    expect(() => items('{"a": 1}\n{"__proto__": {"x": 1}}\n', 'jsonl')).toThrow('itemsS3Uri: line 2, key "__proto__": not a parameter name this function accepts');
+    expect(() => items('{"a": 1}\n{"__proto__": {"x": 1}}\n', 'jsonl')).toThrow(
+      'itemsS3Uri: line 2.__proto__: refused key (JavaScript objects cannot hold "__proto__" as data) (line 2, column 2)',
+    );
     expect(() => items('{"a": null}\n', 'jsonl')).toThrow(/itemsS3Uri: line 1, key "a": null is not a parameter value/);
     expect(() => items('[1, [2]]', 'json')).toThrow('itemsS3Uri: item 2: expected a string, number, boolean or object (got a list)');
     expect(() => items('null\n', 'jsonl')).toThrow(/itemsS3Uri: line 1: expected a string, number, boolean or object \(got null\)/);
@@ -118,6 +121,34 @@ describe('parseManifest (properties)', () => {
     );
   });
 
+  it('refuses a hostile JSON item (deep nesting, a key twice, __proto__) naming its line or item and why, and passes every other value as written', () => {
+    const numberText = fc.constantFrom('12345678901234567890', '1.10', '-0', '1e400', '0.1', '7', '-1E-7');
+    const hazard = fc.oneof(
+      fc.integer({ min: 0, max: 6000 }).map((depth) => ({ kind: depth >= 31 ? 'nested deeper than 32 levels' : '', json: `{"a":${'['.repeat(depth)}1${']'.repeat(depth)}}` })),
+      fc.constantFrom('Region', 'constructor', 'toString', '0').map((k) => ({ kind: 'given twice', json: `{"${k}":1,"x":2,"${k}":3}` })),
+      fc.constant({ kind: 'refused key', json: '{"x":{"__proto__":{}}}' }),
+      fc.tuple(name.filter((k) => k !== 't_' && k !== 'l_'), numberText, hostileText).map(([k, n, t]) => ({ kind: '', json: `{${JSON.stringify(k)}:${n},"t_":${JSON.stringify(t)},"l_":[${n},${JSON.stringify(t)}]}`, k, n, t })),
+    );
+    fc.assert(
+      fc.property(fc.array(hazard, { minLength: 1, maxLength: 5 }), fc.constantFrom<ManifestFormat>('jsonl', 'json'), (lines, format) => {
+        const text = format === 'jsonl' ? lines.map((l) => l.json).join('\n') : `[${lines.map((l) => l.json).join(',\n')}]`;
+        const bad = lines.findIndex((l) => l.kind !== '');
+        const first = lines[bad];
+        if (first) {
+          const unit = format === 'jsonl' ? 'line' : 'item';
+          expect(() => parseManifest(text, format, LIMITS)).toThrow(new RegExp(`^itemsS3Uri: ${unit} ${bad + 1}[.\\[:].*${first.kind}`));
+          return;
+        }
+        const parsed = parseManifest(text, format, LIMITS).map((m, i) => Object.fromEntries(itemParameters(m.item, i, 'item').map((p) => [p.Name, p.Value])));
+        parsed.forEach((values, i) => {
+          const line = lines[i];
+          if (line && 'k' in line) expect(values).toEqual({ [line.k]: line.n, t_: line.t, l_: `[${line.n},${JSON.stringify(line.t)}]` });
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('either reads any text or refuses it with an InvalidInputError naming itemsS3Uri and a line, column or item', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom<ManifestFormat>('csv', 'jsonl', 'json'), (text, format) => {
@@ -142,10 +173,12 @@ describe('parseManifest (properties)', () => {
         const text = objects.map((o) => JSON.stringify(o)).join('\n');
         const bad = objects.findIndex((o) => Object.hasOwn(o, '__proto__'));
         if (bad >= 0) {
-          expect(() => items(text, 'jsonl')).toThrow(`itemsS3Uri: line ${bad + 1}, key "__proto__"`);
+          expect(() => items(text, 'jsonl')).toThrow(`itemsS3Uri: line ${bad + 1}.__proto__: refused key`);
           return;
         }
-        expect(items(text, 'jsonl')).toEqual(objects.map((o) => JSON.parse(JSON.stringify(o)) as unknown));
+        // Each value's parameter text is the value's JSON text, as written in the line.
+        const read = items(text, 'jsonl').map((item, i) => itemParameters(item, i, 'item').map((p) => [p.Name, p.Value]));
+        expect(read).toEqual(objects.map((o) => Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])));
       }),
     );
   });

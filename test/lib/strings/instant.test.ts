@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { InvalidInputError } from '../../../lib/core/errors';
 import { EPOCH_SECONDS_BELOW, parseInstant } from '../../../lib/strings/instant';
 
@@ -33,6 +34,24 @@ describe('parseInstant', () => {
     // Just below the threshold is seconds (year 5138), at it milliseconds (March 1973).
     expect(iso(EPOCH_SECONDS_BELOW - 1)).toBe('5138-11-16T09:46:39.000Z');
     expect(iso(EPOCH_SECONDS_BELOW)).toBe('1973-03-03T09:46:40.000Z');
+  });
+
+  it('cuts an epoch string with 7 or more fraction digits, as it cuts the ISO form, never rounding into the next second', () => {
+    expect(iso('1717243200.9999999')).toBe('2024-06-01T12:00:00.999Z');
+    expect(iso('1717243200.99999999999999999999')).toBe(iso('2024-06-01T12:00:00.99999999999999999999Z'));
+    expect(iso('1717243200000.9999')).toBe('2024-06-01T12:00:00.000Z');
+    // Negative times floor, as a number does: -1.0005 s is 1001 ms before the epoch.
+    expect(iso('-1.0005')).toBe('1969-12-31T23:59:58.999Z');
+    expect(iso('-1.5')).toBe(iso(-1.5));
+  });
+
+  it('reads an epoch string as the ISO form of the same instant, for any fraction', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: EPOCH_SECONDS_BELOW - 1 }), fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 25 }), (seconds, fraction) => {
+        const isoForm = `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
+        expect(iso(`${seconds}.${fraction}`)).toBe(iso(isoForm));
+      }),
+    );
   });
 
   it.each([
