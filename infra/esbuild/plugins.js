@@ -146,11 +146,14 @@ const lazyAwsSdk = {
       // sideEffects: false lets esbuild drop a stand-in nothing reads (a client the function never builds).
       return { path: args.path, namespace: 'lazy-aws-sdk', sideEffects: false };
     });
-    build.onResolve({ filter: /\.aws\.js$/, namespace: 'lazy-aws-sdk' }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /\.aws\.js$/, namespace: 'lazy-aws-sdk-runtime' }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^lazy-aws-sdk-runtime$/, namespace: 'lazy-aws-sdk' }, () => ({ path: 'runtime', namespace: 'lazy-aws-sdk-runtime' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-aws-sdk-runtime' }, () => ({ contents: standInRuntime(sidecar), loader: 'js', resolveDir: ROOT }));
     build.onLoad({ filter: /.*/, namespace: 'lazy-aws-sdk' }, (args) => {
       // A stand-in offers every name any source file imports from the package; the sidecar holds the ones this function's files import.
       projectImports ??= projectSdkImports(sourceFiles());
-      return { contents: standIn(args.path, projectImports.get(args.path) ?? new Set(), sidecar), loader: 'js', resolveDir: ROOT };
+      const names = JSON.stringify([...(projectImports.get(args.path) ?? [])]);
+      return { contents: `module.exports = require("lazy-aws-sdk-runtime")(${JSON.stringify(args.path)}, ${names});`, loader: 'js', resolveDir: ROOT };
     });
     build.onEnd(async (result) => {
       if (result.errors.length > 0 || !result.metafile) return;
@@ -186,14 +189,16 @@ function sourceFiles() {
   return ['handlers', 'lib'].flatMap((dir) => walk(path.join(ROOT, dir)));
 }
 
-/** A package's stand-in (CommonJS, so that esbuild reads its values where they are used): getters that require the sidecar. */
-function standIn(pkg, names, sidecar) {
-  const getters = [...names].map((n) => `  ${JSON.stringify(n)}: { enumerable: true, get: () => sdk()[${JSON.stringify(n)}] },`);
+/**
+ * What the stand-ins share (CommonJS, so that esbuild reads their values where they are used): a
+ * package's stand-in is an object of getters that require the sidecar on first read.
+ */
+function standInRuntime(sidecar) {
   return [
-    `const sdk = () => require(${JSON.stringify(`./${sidecar}`)}).packages[${JSON.stringify(pkg)}];`,
-    `module.exports = Object.defineProperties({}, {`,
-    ...getters,
-    `});`,
+    'let packages;',
+    `const load = () => (packages ??= require(${JSON.stringify(`./${sidecar}`)}).packages);`,
+    'module.exports = (pkg, names) =>',
+    '  Object.defineProperties({}, Object.fromEntries(names.map((n) => [n, { enumerable: true, get: () => load()[pkg][n] }])));',
   ].join('\n');
 }
 
