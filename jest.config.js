@@ -8,12 +8,16 @@ const INTEGRATION = [
   '<rootDir>/test/infra/',
   '<rootDir>/test/scripts/',
   '<rootDir>/test/properties/',
+  // The local stand-ins over HTTP (servers, real SDK clients).
+  '<rootDir>/test/doubles/',
   // They start dynalite (a real DynamoDB API).
   '<rootDir>/test/handlers/fan-in-handlers.test.ts',
+  '<rootDir>/test/handlers/fan-in-dead-letter.test.ts',
   '<rootDir>/test/handlers/fan-out-progress.test.ts',
   '<rootDir>/test/handlers/metrics-published.test.ts',
   '<rootDir>/test/lib/fan-out/fan-in.test.ts',
   '<rootDir>/test/lib/fan-out/fan-in-scale.test.ts',
+  '<rootDir>/test/lib/fan-out/distributed-map.test.ts',
   '<rootDir>/test/lib/fan-out/progress.test.ts',
   '<rootDir>/test/lib/fan-out/sweep.test.ts',
 ];

@@ -36,15 +36,18 @@ interface QueryState {
 export class FakeAthena {
   readonly log: CallLog;
   readonly queries = new Map<string, QueryState>();
-  private readonly scripts: Array<{ match: (sql: string) => boolean; script: QueryScript }> = [];
+  private readonly scripts: Array<{ match: (sql: string) => boolean; script: QueryScript | ((sql: string) => QueryScript) }> = [];
   private counter = 0;
 
   constructor(options: { latencyMs?: number } = {}) {
     this.log = new CallLog(options.latencyMs ?? 0);
   }
 
-  /** Statements matching `match` follow `script` (first match wins; default: QUEUED, RUNNING, SUCCEEDED, no rows). */
-  on(match: RegExp | ((sql: string) => boolean), script: QueryScript): this {
+  /**
+   * Statements matching `match` follow `script`, or the script it returns when the statement starts
+   * (first match wins; default: QUEUED, RUNNING, SUCCEEDED, no rows).
+   */
+  on(match: RegExp | ((sql: string) => boolean), script: QueryScript | ((sql: string) => QueryScript)): this {
     this.scripts.push({ match: typeof match === 'function' ? match : (sql) => match.test(sql), script });
     return this;
   }
@@ -57,7 +60,8 @@ export class FakeAthena {
     await this.log.enter('StartQueryExecution');
     const sql = input.QueryString ?? '';
     if (sql.length === 0 || Buffer.byteLength(sql) > 262_144) throw awsError('InvalidRequestException', 'QueryString length must be 1 to 262144');
-    const script = this.scripts.find((s) => s.match(sql))?.script ?? { states: ['QUEUED', 'RUNNING', 'SUCCEEDED'] };
+    const found = this.scripts.find((s) => s.match(sql))?.script ?? { states: ['QUEUED', 'RUNNING', 'SUCCEEDED'] };
+    const script = typeof found === 'function' ? found(sql) : found;
     const id = `00000000-0000-4000-8000-${String(++this.counter).padStart(12, '0')}`;
     this.queries.set(id, { input, script, polls: 0 });
     return { $metadata: { httpStatusCode: 200 }, QueryExecutionId: id };

@@ -81,6 +81,16 @@ export class FakeGlue {
     return this;
   }
 
+  /** The table as stored (no call counted). */
+  table(database: string, table: string): Table {
+    return structuredClone(this.state(database, table).table);
+  }
+
+  /** Every table, as `database.table` names. */
+  tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
   partitions(database: string, table: string): Partition[] {
     return [...this.state(database, table).partitions.values()];
   }

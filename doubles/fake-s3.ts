@@ -68,6 +68,10 @@ export class FakeS3 {
     return this;
   }
 
+  hasBucket(bucket: string): boolean {
+    return this.buckets.has(bucket) || this.layouts.has(bucket);
+  }
+
   keys(bucket: string): readonly string[] {
     return this.buckets.get(bucket) ?? [];
   }

@@ -3,12 +3,16 @@
  * the fan-out depends on it: a repeated ClientRequestToken returns the same execution and starts
  * nothing; a concurrent-execution quota raises ResourceLimitExceeded; unknown pipelines raise
  * ResourceNotFound; bad display names, undeclared parameters, > 200 parameters or values > 1024
- * characters raise ValidationException; a share of calls can be throttled.
+ * characters raise ValidationException; a share of calls can be throttled. RetryPipelineExecution
+ * resumes a Failed execution (same ARN, Executing again, so it ends a second time); any other status is a
+ * ConflictException (whether SageMaker retries a Stopped one is unverified: `retryStopped` says);
+ * a token seen before is a no-op, and it counts toward the quota like a start.
  */
 import {
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
   ListPipelineExecutionsCommand,
+  RetryPipelineExecutionCommand,
   SageMakerClient,
   SendPipelineExecutionStepFailureCommand,
   SendPipelineExecutionStepSuccessCommand,
@@ -17,6 +21,7 @@ import {
   type DescribePipelineCommandInput,
   type DescribePipelineExecutionCommandInput,
   type ListPipelineExecutionsCommandInput,
+  type RetryPipelineExecutionCommandInput,
   type SendPipelineExecutionStepFailureCommandInput,
   type SendPipelineExecutionStepSuccessCommandInput,
   type StartPipelineExecutionCommandInput,
@@ -41,6 +46,8 @@ export interface FakeExecution {
   seq: number;
   /** DescribePipelineExecution's FailureReason (a Failed execution). */
   failureReason?: string;
+  /** Runs of it begun: its start, then each retry. */
+  attempts: number;
 }
 
 export interface FakeOptions {
@@ -51,6 +58,8 @@ export interface FakeOptions {
   /** Delay of every call, in milliseconds; default 0. */
   latencyMs?: number;
   random?: () => number;
+  /** Whether RetryPipelineExecution takes a Stopped execution (unverified: default false, a ConflictException). */
+  retryStopped?: boolean;
 }
 
 /** An error shaped like the SDK's service exceptions: the fakes' shared awsError, under the name these tests use. */
@@ -62,7 +71,12 @@ export class FakeSageMaker {
   readonly successCalls: SendPipelineExecutionStepSuccessCommandInput[] = [];
   readonly failureCalls: SendPipelineExecutionStepFailureCommandInput[] = [];
   readonly stopCalls: string[] = [];
+  readonly retryCalls: RetryPipelineExecutionCommandInput[] = [];
   startCalls = 0;
+  /** The most executions running (Executing or Stopping) at once, as this double saw them. */
+  peakRunning = 0;
+  private runningNow = 0;
+  private readonly retryTokens = new Set<string>();
   throttled = 0;
   quotaErrors = 0;
   private readonly byToken = new Map<string, string>();
@@ -80,6 +94,7 @@ export class FakeSageMaker {
   end(arn: string, status: Exclude<FakeStatus, 'Executing' | 'Stopping'> = 'Succeeded', failureReason?: string): FakeExecution {
     const execution = this.executions.get(arn);
     if (!execution) throw new Error(`no execution ${arn}`);
+    if (execution.status === 'Executing' || execution.status === 'Stopping') this.runningNow -= 1;
     execution.status = status;
     if (status === 'Failed' && failureReason !== undefined) execution.failureReason = failureReason;
     return execution;
@@ -145,8 +160,38 @@ export class FakeSageMaker {
       token,
       status: 'Executing',
       seq: this.seq,
+      attempts: 1,
     });
     this.byToken.set(token, arn);
+    this.began();
+    return { PipelineExecutionArn: arn };
+  }
+
+  private began(): void {
+    this.runningNow += 1;
+    this.peakRunning = Math.max(this.peakRunning, this.runningNow);
+  }
+
+  async retryPipelineExecution(input: RetryPipelineExecutionCommandInput) {
+    await this.call();
+    const token = input.ClientRequestToken ?? '';
+    if (token.length < 32 || token.length > 128) throw apiError('ValidationException', 'ClientRequestToken must be 32-128 characters');
+    const arn = input.PipelineExecutionArn ?? '';
+    const e = this.executions.get(arn);
+    if (!e) throw apiError('ResourceNotFound', 'Pipeline execution does not exist');
+    if (this.retryTokens.has(`${arn}\n${token}`)) return { PipelineExecutionArn: arn };
+    const retryable = e.status === 'Failed' || (e.status === 'Stopped' && this.options.retryStopped === true);
+    if (!retryable) throw apiError('ConflictException', `Pipeline execution is ${e.status}: it cannot be retried`);
+    if (this.running().length >= (this.options.concurrencyQuota ?? 20)) {
+      this.quotaErrors += 1;
+      throw apiError('ResourceLimitExceeded', 'The account-level service limit for concurrent pipeline executions was exceeded');
+    }
+    this.retryCalls.push(input);
+    this.retryTokens.add(`${arn}\n${token}`);
+    e.status = 'Executing';
+    e.attempts += 1;
+    delete e.failureReason;
+    this.began();
     return { PipelineExecutionArn: arn };
   }
 
@@ -208,6 +253,7 @@ export function mockSageMaker(fake: FakeSageMaker) {
   mock.on(ListPipelineExecutionsCommand).callsFake((input) => fake.listPipelineExecutions(input));
   mock.on(DescribePipelineExecutionCommand).callsFake((input) => fake.describePipelineExecution(input));
   mock.on(StopPipelineExecutionCommand).callsFake((input) => fake.stopPipelineExecution(input));
+  mock.on(RetryPipelineExecutionCommand).callsFake((input) => fake.retryPipelineExecution(input));
   mock.on(SendPipelineExecutionStepSuccessCommand).callsFake((input) => fake.sendStepSuccess(input));
   mock.on(SendPipelineExecutionStepFailureCommand).callsFake((input) => fake.sendStepFailure(input));
   return mock;

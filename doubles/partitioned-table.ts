@@ -8,6 +8,8 @@ import { FakeS3 } from './fake-s3';
 export const DATABASE = 'sales_db';
 export const TABLE = 'orders';
 export const BUCKET = 'data-bucket';
+/** The table's Location, which the partition samples in events/ scan. */
+export const LOCATION = `s3://${BUCKET}/warehouse/${TABLE}/`;
 
 export function tableDefinition(location: string, keys: string[]): Table {
   return {
@@ -24,7 +26,7 @@ export function tableDefinition(location: string, keys: string[]): Table {
 }
 
 export function partitionedTable(options: { location?: string; keys?: string[]; latencyMs?: number } = {}) {
-  const location = options.location ?? `s3://${BUCKET}/warehouse/orders/`;
+  const location = options.location ?? LOCATION;
   const s3 = new S3Client({ region: 'us-east-1' });
   const glue = new GlueClient({ region: 'us-east-1' });
   const fakeS3 = new FakeS3({ latencyMs: options.latencyMs }).attach(mockClient(s3));

@@ -2,13 +2,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { dynamoDbClient, s3Client, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
-import { readEnv, requiredVar } from '../lib/core/config';
+import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
-import { parseFanInMessage } from '../lib/fan-out/callback-message';
-import { handleFanInMessage } from '../lib/fan-out/fan-in';
+import { handleFanInDelivery, isLastDelivery } from '../lib/fan-out/fan-in';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { resultsWriter } from '../lib/fan-out/results-s3';
 import { readManifestObject } from '../lib/fan-out/manifest-s3';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
 import { integer } from '../lib/lambda-step/inputs';
@@ -16,6 +16,8 @@ import { integer } from '../lib/lambda-step/inputs';
 const config = readEnv(
   z.object({
     FAN_OUT_TABLE: requiredVar(),
+    // The buckets resultsS3Uri may name (deploy.fanOutResultsBuckets; "" when none).
+    FAN_OUT_RESULTS_BUCKETS: commaSeparatedList(),
     FAN_OUT_QUEUE_NAME: requiredVar(),
     FAN_OUT_RESUME_DELAY_SECONDS: z._default(integer({ min: 0, max: 900 }), 60),
   }),
@@ -27,12 +29,15 @@ let resumeQueueUrl: (() => Promise<string>) | undefined;
 /**
  * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them when
  * its status, `status` or `Status`, is Stopping); its own resume messages start children that waited
- * for quota. A message that fails is reported alone (partial batch response) and retried, then dead-lettered.
+ * for quota. A message that fails is reported alone (partial batch response) and retried, then
+ * dead-lettered: its parent's step is failed on the last delivery.
  */
 export const handler = withPowertools(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    writeResults: resultsWriter(s3Client),
+    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
     readManifest: (uri: string) => readManifestObject(s3Client(), uri),
     scheduleResume: async (parent: string) => {
       resumeQueueUrl ??= queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
@@ -42,16 +47,19 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
   };
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount);
     try {
-      await handleFanInMessage(deps, parseFanInMessage(record.body));
+      await handleFanInDelivery(deps, { body: record.body, ...(Number.isInteger(receiveCount) ? { receiveCount } : {}) });
     } catch (error) {
       // The invocation itself succeeds (exit code 0 under `sls invoke local`, as on Lambda): it
       // reports the message in batchItemFailures, and SQS delivers that one message again.
-      logger.error(
-        `fan-in message ${record.messageId} failed: ${describeError(error)}; ` +
-          'reported in batchItemFailures, so SQS will deliver it again (then move it to the dead-letter queue)',
-        { messageId: record.messageId, error: error as Error },
-      );
+      const next = isLastDelivery(receiveCount)
+        ? 'SQS will move it to the dead-letter queue (its last delivery)'
+        : 'SQS will deliver it again (then move it to the dead-letter queue)';
+      logger.error(`fan-in message ${record.messageId} failed: ${describeError(error)}; reported in batchItemFailures, so ${next}`, {
+        messageId: record.messageId,
+        error: error as Error,
+      });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -1,15 +1,17 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, sageMakerClient } from '../lib/core/aws-clients';
-import { readEnv, requiredVar } from '../lib/core/config';
+import { dynamoDbClient, s3Client, sageMakerClient } from '../lib/core/aws-clients';
+import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
 import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
 import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
-import { FanInStore, isEndStatus } from '../lib/fan-out/fan-in-store';
+import { isEndStatus } from '../lib/fan-out/fan-in-state';
+import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { resultsWriter } from '../lib/fan-out/results-s3';
 
-const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar() }));
+const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar(), FAN_OUT_RESULTS_BUCKETS: commaSeparatedList() }));
 
 /**
  * EventBridge pipeline-execution status changes: counts the end of fan-out children (once, whatever
@@ -28,6 +30,8 @@ export const handler = withPowertools(async (event: unknown, context: Context): 
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    writeResults: resultsWriter(s3Client),
+    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
   const outcome = await onChildExecutionEnd(deps, pipelineExecutionArn, status);

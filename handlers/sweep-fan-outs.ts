@@ -1,19 +1,22 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, sageMakerClient } from '../lib/core/aws-clients';
-import { readEnv, requiredVar } from '../lib/core/config';
+import { dynamoDbClient, s3Client, sageMakerClient } from '../lib/core/aws-clients';
+import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { Metric } from '../lib/core/metric-names';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
 import { fanOutCensus } from '../lib/fan-out/census';
 import { FanInStore } from '../lib/fan-out/fan-in-store';
+import { resultsWriter } from '../lib/fan-out/results-s3';
 import { sweepFanOuts, type SweepResult } from '../lib/fan-out/sweep';
 import { integer } from '../lib/lambda-step/inputs';
 
 const config = readEnv(
   z.object({
     FAN_OUT_TABLE: requiredVar(),
+    // The buckets resultsS3Uri may name (deploy.fanOutResultsBuckets; "" when none).
+    FAN_OUT_RESULTS_BUCKETS: commaSeparatedList(),
     FAN_OUT_SWEEP_MIN_AGE_MINUTES: z._default(integer({ min: 0, max: 40_320 }), 15),
     // A running fan-out with no child end counted for this long counts as stalled (deploy.alarms).
     FAN_OUT_STALLED_AFTER_MINUTES: z._default(integer({ min: 1, max: 40_320 }), 360),
@@ -30,6 +33,8 @@ export const handler = withPowertools(async (_event: unknown, context: Context):
   const deps = {
     sageMaker: sageMakerClient(),
     store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
+    writeResults: resultsWriter(s3Client),
+    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
   const result = await sweepFanOuts(deps, { minAgeMs: config.FAN_OUT_SWEEP_MIN_AGE_MINUTES * 60_000 });

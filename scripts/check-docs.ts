@@ -11,6 +11,9 @@
  * - preceded by `<!-- check-docs: fails /regex/ -->` must fail and print a match (a command that
  *   stops at its first AWS call, for example);
  * - otherwise must succeed.
+ * Each block runs sourced in one shell, as if pasted into a terminal; afterwards that shell must hold
+ * no AWS_ENDPOINT_URL* variable, no exported variable it did not have, no trap, the same working
+ * directory, and no process the block started may still run (found by session, then stopped).
  * Output samples go in ```text blocks, which are not run.
  *
  * Python blocks are compiled and their SDK use checked by scripts/check-docs.py, which also
@@ -24,11 +27,11 @@
  *   node --import tsx scripts/check-docs.ts [--no-run]   # --no-run: every check but running the shell blocks
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { fanInOutputs } from '../lib/fan-out/fan-in';
+import { fanInOutputs } from '../lib/fan-out/callback-outputs';
 
 const ROOT = resolve(__dirname, '..');
 const README_MAX_BYTES = 15 * 1024;
@@ -106,20 +109,11 @@ function runShellBlock(block: Block, ciRun: string, run: boolean): string {
     return 'bad marker';
   }
   if (!run) return 'not run (--no-run)';
-  const home = mkdtempSync(join(tmpdir(), 'check-docs-'));
-  const script = join(home, 'block.sh');
-  writeFileSync(script, block.code);
   const started = Date.now();
-  const result = spawnSync('bash', ['-e', '-o', 'pipefail', script], {
-    cwd: ROOT,
-    env: { ...process.env, HOME: home },
-    encoding: 'utf8',
-    timeout: BLOCK_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  rmSync(home, { recursive: true, force: true });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const result = runInShell(block.code, ROOT);
+  const output = result.output;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  for (const leftover of result.leftovers) problem(`${where}: leaves ${leftover} in the reader's shell (run it in a subshell ( ... ) or as command prefixes)`);
   const ok = result.status === 0;
   const wantFailure = expectation?.[1] === 'fails';
   const pattern = expectation?.[2] !== undefined ? new RegExp(expectation[2]) : undefined;
@@ -129,6 +123,92 @@ function runShellBlock(block: Block, ciRun: string, run: boolean): string {
     return `FAILED (${seconds} s)`;
   }
   return `ok (${seconds} s${wantFailure ? ', failed as documented' : ''})`;
+}
+
+// Sources the block in the shell a reader pastes it into, and on exit (success or not) records what
+// the block left in that shell. A block that replaces the EXIT trap leaves no record: that is reported.
+const SHELL_HARNESS = `__check_docs=$1
+export -p > "$__check_docs/exports-before"
+__check_docs_inspect() {
+  export -p > "$__check_docs/exports-after"
+  compgen -v AWS_ENDPOINT_URL > "$__check_docs/endpoints" || true
+  trap -p | grep -v "^trap -- '__check_docs_inspect' EXIT$" > "$__check_docs/traps" || true
+  printf '%s' "$PWD" > "$__check_docs/pwd"
+}
+trap __check_docs_inspect EXIT
+set -e -o pipefail
+source "$__check_docs/block.sh"
+`;
+
+export interface ShellRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  /** What the block left behind: variables, traps, a changed directory, processes (stopped since). */
+  leftovers: string[];
+}
+
+const exportedNames = (text: string) => new Set([...text.matchAll(/^declare -\S+ ([A-Za-z_][A-Za-z0-9_]*)(=.*)?$/gm)].map((m) => `${m[1]}${m[2] ?? ''}`));
+
+/** Runs `code` as a reader would paste it into a terminal in `cwd`, and reports what it leaves behind. */
+export function runInShell(code: string, cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = BLOCK_TIMEOUT_MS): ShellRun {
+  const dir = mkdtempSync(join(tmpdir(), 'check-docs-'));
+  writeFileSync(join(dir, 'block.sh'), code);
+  writeFileSync(join(dir, 'harness.sh'), SHELL_HARNESS);
+  // Output to a file, not a pipe: a process the block leaves running would hold a pipe open.
+  const out = openSync(join(dir, 'output'), 'w');
+  // setsid: the block's processes share a new session, so that any still running can be found.
+  const result = spawnSync('setsid', ['bash', join(dir, 'harness.sh'), dir], {
+    cwd,
+    env: { ...env, HOME: dir },
+    stdio: ['ignore', out, out],
+    timeout: timeoutMs,
+  });
+  closeSync(out);
+  const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined);
+  const leftovers: string[] = [];
+  const after = read('exports-after');
+  if (after === undefined) leftovers.push('its own EXIT trap (it replaced the shell\'s)');
+  else {
+    const before = exportedNames(read('exports-before') ?? '');
+    // PWD and OLDPWD follow a `cd`, reported below as the directory it leaves.
+    const added = [...exportedNames(after)]
+      .filter((e) => !before.has(e))
+      .map((e) => e.replace(/=.*$/, ''))
+      .filter((name) => name !== 'PWD' && name !== 'OLDPWD');
+    if (added.length > 0) leftovers.push(`exported ${added.join(', ')}`);
+    const endpoints = (read('endpoints') ?? '').split('\n').filter(Boolean);
+    if (endpoints.length > 0) leftovers.push(`${endpoints.join(', ')} set`);
+    const traps = (read('traps') ?? '').trim();
+    if (traps) leftovers.push(`a trap (${traps.split('\n').join('; ')})`);
+    if (read('pwd') !== cwd) leftovers.push(`the working directory changed to ${read('pwd') ?? '?'}`);
+  }
+  const running = result.pid === undefined ? [] : processesInSession(result.pid);
+  for (const p of running) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  // SIGKILL is delivered asynchronously: wait (at most 2 s) until none of them runs any more.
+  for (let i = 0; i < 40 && result.pid !== undefined && processesInSession(result.pid).length > 0; i++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  if (running.length > 0) leftovers.push(`running processes: ${running.map((p) => p.args.slice(0, 80)).join('; ')}`);
+  const output = read('output') ?? '';
+  rmSync(dir, { recursive: true, force: true });
+  return { status: result.status, signal: result.signal, output: `${output}${result.error ? `\n${result.error.message}` : ''}`, leftovers };
+}
+
+/** The processes of session `sid` (setsid made the harness a session leader: its pid is the sid). */
+function processesInSession(sid: number): { pid: number; args: string }[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,sid=,stat=,args='], { encoding: 'utf8' });
+  return (ps.stdout ?? '')
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line))
+    // Zombies (stat Z) have ended: only their parent has yet to collect their status.
+    .flatMap((m) => (m && Number(m[2]) === sid && Number(m[1]) !== sid && !m[3]?.startsWith('Z') ? [{ pid: Number(m[1]), args: m[4] ?? '' }] : []));
 }
 
 /** Output name -> 'string' | 'number' | 'boolean' for each LambdaStep function, from the return type of its `run`. */
@@ -334,7 +414,7 @@ function main(): void {
   checkPython(blocks.filter((b) => b.lang === 'python'));
   const ciRun = readFileSync(join(ROOT, '.ci/run'), 'utf8');
   for (const block of blocks.filter((b) => ['bash', 'sh', 'shell'].includes(b.lang))) {
-    const first = commands(block.code)[0] ?? '';
+    const first = commands(block.code).find((c) => c !== '(') ?? '';
     console.log(`${block.file}:${block.line}  ${first.slice(0, 70)}  -> ${runShellBlock(block, ciRun, run)}`);
   }
   if (problems.length > 0) {
@@ -344,4 +424,4 @@ function main(): void {
   console.log(`docs checked: ${files.map((f) => relative(ROOT, join(ROOT, f))).join(', ')}`);
 }
 
-main();
+if (require.main === module) main();

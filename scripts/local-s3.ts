@@ -1,66 +1,71 @@
 /**
- * A local S3 that answers GetObject (path-style, as the functions address S3 when an endpoint is
- * set) from files on disk, for running the fan-out's manifest samples offline:
+ * A local S3 that answers ListObjectsV2 and GetObject (path-style, as the functions address S3 when an
+ * endpoint is set) from files on disk, for running the fan-out's manifest samples offline:
  *   node --import tsx scripts/local-s3.ts s3://example-manifests/fan-out/=events/manifests [...]
  * maps each S3 prefix to a directory (key = prefix + the file's path under it), prints
- * AWS_ENDPOINT_URL_S3=http://127.0.0.1:<port>, then one line per request (`get s3://bucket/key <status>`).
- * A key with no file is NoSuchKey, a bucket no mapping names NoSuchBucket, as S3 answers them.
- * Anything but GET is refused (501): the functions only read manifests.
+ * AWS_ENDPOINT_URL_S3=http://127.0.0.1:<port>, then one line per request (`get s3://bucket/key <status>`,
+ * `list s3://bucket/prefix <status>`). A key with no file is NoSuchKey, a bucket no mapping names
+ * NoSuchBucket, as S3 answers them. Listings page as S3's do (doubles/fake-s3.ts). A PUT (a fan-out's
+ * results object) writes the file under the mapping's directory and prints `put s3://bucket/key <status>`;
+ * with `If-None-Match: *` on an existing file it is 412 PreconditionFailed and writes nothing, as S3
+ * answers. Anything else is refused (501).
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
-import { resolve, sep } from 'node:path';
-
-interface Mapping {
-  bucket: string;
-  prefix: string;
-  dir: string;
-}
-
-function parseMapping(arg: string): Mapping {
-  const match = /^s3:\/\/([^/]+)\/(.*)=(.+)$/.exec(arg);
-  if (!match?.[1] || match[2] === undefined || !match[3]) throw new Error(`expected s3://bucket/prefix/=directory (got "${arg}")`);
-  return { bucket: match[1], prefix: match[2], dir: resolve(match[3]) };
-}
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { dirname, resolve, sep } from 'node:path';
+import { listen } from '../doubles/aws-json-http';
+import { FakeS3 } from '../doubles/fake-s3';
+import { s3Listener } from '../doubles/fake-s3-http';
+import { bodiesFromDirectories, loadS3Directories, parseS3Directory, type S3Directory } from '../doubles/s3-directories';
 
 const xmlError = (res: ServerResponse, status: number, code: string, message: string) => {
   res.writeHead(status, { 'content-type': 'application/xml' });
   res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
 };
 
-async function main() {
-  const mappings = process.argv.slice(2).map(parseMapping);
-  if (mappings.length === 0) throw new Error('usage: local-s3.ts s3://bucket/prefix/=directory [...]');
-  const server = createServer((req, res) => {
+/** PutObject into the first mapping of the bucket whose prefix the key is under; other requests go to `next`. */
+const withPuts =
+  (mappings: readonly S3Directory[], next: RequestListener): RequestListener =>
+  (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'PUT') return next(req, res);
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const [, bucket = '', ...rest] = url.pathname.split('/');
       const key = decodeURIComponent(rest.join('/'));
-      const log = (status: number) => console.log(`get s3://${bucket}/${key} ${status}`);
-      if (req.method !== 'GET') return xmlError(res, 501, 'NotImplemented', 'only GetObject is served here');
-      const inBucket = mappings.filter((m) => m.bucket === bucket);
-      if (inBucket.length === 0) {
+      const log = (status: number) => console.log(`put s3://${bucket}/${key} ${status}`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const m = mappings.find((x) => x.bucket === bucket && key.startsWith(x.prefix));
+      const file = m ? resolve(m.dir, key.slice(m.prefix.length)) : undefined;
+      if (!m || !file || !file.startsWith(m.dir + sep)) {
         log(404);
         return xmlError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
       }
-      for (const m of inBucket.filter((x) => key.startsWith(x.prefix))) {
-        const file = resolve(m.dir, key.slice(m.prefix.length));
-        if (!file.startsWith(m.dir + sep)) continue;
-        const body = await readFile(file).catch(() => undefined);
-        if (body === undefined) continue;
-        log(200);
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: '"local"' });
-        return res.end(body);
+      if (req.headers['if-none-match'] === '*' && (await readFile(file).catch(() => undefined)) !== undefined) {
+        log(412);
+        return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       }
-      log(404);
-      return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, Buffer.concat(chunks));
+      log(200);
+      res.writeHead(200, { etag: '"local"' });
+      res.end();
     })();
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  console.log(`AWS_ENDPOINT_URL_S3=http://127.0.0.1:${address.port}`);
-  const stop = () => server.close(() => process.exit(0));
+  };
+
+async function main() {
+  const mappings = process.argv.slice(2).map(parseS3Directory);
+  if (mappings.length === 0) throw new Error('usage: local-s3.ts s3://bucket/prefix/=directory [...]');
+  const fake = new FakeS3();
+  loadS3Directories(fake, mappings);
+  const server = await listen(
+    withPuts(
+      mappings,
+      s3Listener(fake, bodiesFromDirectories(mappings), (call) => console.log(`${call.operation === 'ListObjectsV2' ? 'list' : 'get'} ${call.uri} ${call.status}`)),
+    ),
+  );
+  console.log(`AWS_ENDPOINT_URL_S3=${server.endpoint}`);
+  const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -22,3 +22,21 @@ export function readEnv<S extends z.ZodMiniObject>(schema: S, env: NodeJS.Proces
 
 /** A non-empty environment variable. */
 export const requiredVar = () => z.string().check(z.minLength(1));
+
+/**
+ * A comma-separated list of names (spaces around them ignored); unset or "" is the empty list, as the
+ * deploy writes it when the option lists none.
+ */
+export const commaSeparatedList = () =>
+  z._default(
+    z.pipe(
+      z.string(),
+      z.transform((text: string) =>
+        text
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name !== ''),
+      ),
+    ),
+    () => [],
+  );

@@ -30,6 +30,7 @@ export const METRIC_DIMENSIONS = {
   FanOutChildrenStarted: [SERVICE],
   FanOutChildrenEnded: [SERVICE],
   FanOutChildrenFailed: [SERVICE],
+  FanOutChildRetries: [SERVICE],
   // Fan-out gauges, one sample per sweep (every 15 minutes) over the running fan-outs.
   FanOutsRunning: [SERVICE],
   FanOutsStalled: [SERVICE],

@@ -24,7 +24,13 @@ const refuse = (field: string, why: string) =>
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const quoted = (v: unknown): string => {
-  const text = JSON.stringify(v) ?? String(v);
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    // A value nested thousands deep overflows the stack when written out: name its kind instead.
+    text = `a ${Array.isArray(v) ? 'list' : typeof v} nested too deep to show`;
+  }
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 };
 
@@ -90,4 +96,36 @@ export function parseFanInMessage(body: string): FanInMessage {
   if (args === undefined) throw refuse('arguments', 'required (the CallbackStep inputs; a Stopping message has status "Stopping")');
   if (!isObject(args)) throw refuse('arguments', `expected an object of the CallbackStep inputs (got ${quoted(args)})`);
   return { token, pipelineExecutionArn, arguments: args };
+}
+
+/** Where the parent's step can be answered: its callback token (and parent execution, when readable). */
+export interface CallbackAddress {
+  token: string;
+  pipelineExecutionArn?: string;
+}
+
+/**
+ * The callback token of a CallbackStep message whatever else is wrong with it (undefined when there is
+ * none to read: not JSON, no token, a token given twice with different values, a resume message), so
+ * a message that cannot be handled still ends its parent's step.
+ */
+export function callbackAddress(body: string): CallbackAddress | undefined {
+  try {
+    const message: unknown = parseJsonText(body, { lenient: true });
+    if (!isObject(message) || Object.hasOwn(message, 'resumeFanOut')) return undefined;
+    const twice = new Set(duplicateKeysOf(message).map((key) => key.toLowerCase()));
+    // As parseFanInMessage reads them: any case, one value however often given, a key given twice is no answer.
+    const read = (field: 'token' | 'pipelineExecutionArn'): string | undefined => {
+      if (twice.has(field.toLowerCase())) return undefined;
+      const values = Object.entries(message).filter(([key]) => key.toLowerCase() === field.toLowerCase()).map(([, value]) => value);
+      const [first] = values;
+      return typeof first === 'string' && first !== '' && values.every((v) => v === first) ? first : undefined;
+    };
+    const token = read('token');
+    const parent = read('pipelineExecutionArn');
+    if (token === undefined) return undefined;
+    return parent === undefined ? { token } : { token, pipelineExecutionArn: parent };
+  } catch {
+    return undefined;
+  }
 }

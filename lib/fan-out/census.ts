@@ -3,7 +3,8 @@
  * fan-out alarm): how many run, how many made no progress for too long, how many children wait.
  */
 import pLimit from 'p-limit';
-import type { FanInHeader, FanInStore } from './fan-in-store';
+import type { FanInHeader } from './fan-in-state';
+import type { FanInStore } from './fan-in-store';
 
 export interface FanOutCensus {
   running: number;

@@ -19,54 +19,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { attemptsOf, endCounter, failedChildEntry, type ChildLookup, type FanOutPolicy, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
 import type { ChildStart } from './plan';
-import { CLAIM_LEASE_MS } from './timing';
-
-export type FanInState = 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'STOPPING' | 'STOPPED';
-export type ChildStatus = 'PENDING' | 'STARTED' | 'Succeeded' | 'Failed' | 'Stopped' | 'CANCELLED';
-export type EndStatus = 'Succeeded' | 'Failed' | 'Stopped';
-
-const END_STATUSES: ReadonlySet<string> = new Set<EndStatus>(['Succeeded', 'Failed', 'Stopped']);
-/** A pipeline execution status that ends the execution (what a child's end is recorded as). */
-export const isEndStatus = (status: string | undefined): status is EndStatus => status !== undefined && END_STATUSES.has(status);
-
-export interface FanInHeader {
-  parentExecutionArn: string;
-  callbackToken: string;
-  state: FanInState;
-  total: number;
-  endedCount: number;
-  succeeded: number;
-  failed: number;
-  stopped: number;
-  /** Children not started yet (a hint: it may lag, never lead). */
-  pendingCount: number;
-  failOnChildFailure: boolean;
-  maxConcurrency: number;
-  /** `<id, 4 digits>|<display name>` of the first MAX_FAILED_LISTED children that failed or stopped (the child items hold them all). */
-  failedChildren: string[];
-  /** Its pending children are in the `pending` index (fan-outs recorded before it existed are not). */
-  pendingIndexed?: boolean;
-  /** Every child is recorded: a redelivered start message records none again. */
-  childrenRecorded?: boolean;
-  /** When the fan-out was recorded (ISO time). */
-  createdAt?: string;
-  /** When a child's end was last counted (ISO time; absent until the first, and on older records). */
-  lastEndedAt?: string;
-}
-
-/** A child as the table holds it: its planned start, and what became of it. */
-export interface ChildRecord extends ChildStart {
-  status: ChildStatus;
-  executionArn?: string;
-  /** When it moved to STARTED (ISO time; absent on records written before it was kept). */
-  startedAt?: string;
-  /** Why it failed, when known (SageMaker's FailureReason, or the start's refusal). */
-  failureReason?: string;
-}
-
-/** Failed children named in the header (and so in the callback): the item stays far below DynamoDB's 400 KB at 10,000 children. */
-export const MAX_FAILED_LISTED = 100;
 
 /** Longest failure reason kept on a child item. */
 export const MAX_FAILURE_REASON_STORED = 1024;
@@ -78,16 +32,6 @@ export interface FanOutSnapshot {
   reads: { getItems: number; queries: number; capacityUnits: number };
 }
 
-/** Where a started child's end is recorded: its fan-out, its id, and its record (lookups written since the pending index). */
-export interface ChildLookup {
-  parentExecutionArn: string;
-  childId: number;
-  displayName: string;
-  record?: ChildRecord;
-  /** The fan-out's number of children: where among them a hand-off looks for pending ones. */
-  fanOutSize?: number;
-}
-
 /** The planned start of a child, without what the table adds (a record read back carries status and more). */
 const pickChildStart = (c: ChildStart): ChildStart => ({
   id: c.id,
@@ -97,7 +41,20 @@ const pickChildStart = (c: ChildStart): ChildStart => ({
   displayName: c.displayName,
   parameters: c.parameters,
   clientRequestToken: c.clientRequestToken,
+  ...(c.itemJson === undefined ? {} : { itemJson: c.itemJson }),
+  ...(c.retryOf === undefined ? {} : { retryOf: c.retryOf }),
+  ...(c.attempts === undefined ? {} : { attempts: c.attempts }),
 });
+
+/** What a started child's lookup item carries of its fan-out, so its end needs no header read. */
+export interface LookupHints {
+  fanOutSize?: number;
+  maxRunning?: number;
+  childRetries?: number;
+  failFast?: boolean;
+}
+
+const isPolicy = (v: unknown): v is FanOutPolicy => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
@@ -139,10 +96,14 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     failOnChildFailure: item.failOnChildFailure !== false,
     maxConcurrency: num('maxConcurrency') || 10,
     failedChildren: failed instanceof Set ? [...(failed as Set<string>)].sort() : [],
-    ...(item.pendingIndexed === true ? { pendingIndexed: true } : {}),
     ...(item.childrenRecorded === true ? { childrenRecorded: true } : {}),
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
+    ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
+    ...(item.running === undefined ? {} : { running: num('running') }),
+    ...(item.retried === undefined ? {} : { retried: num('retried') }),
+    ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
+    ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
   };
 }
 
@@ -151,12 +112,16 @@ export class FanInStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly now: () => number = Date.now,
+    /** The clock of the times the table holds (createdAt, claimedAt...). */
+    readonly now: () => number = Date.now,
   ) {}
 
   /** Creates the header; false when the fan-out is already recorded (a redelivered message). */
   async create(
-    header: Omit<FanInHeader, 'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'pendingIndexed' | 'childrenRecorded'>,
+    header: Omit<
+      FanInHeader,
+      'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded' | 'running' | 'retried' | 'resultsObject' | 'redrive'
+    >,
   ): Promise<boolean> {
     const put = () =>
       this.doc.send(
@@ -171,7 +136,8 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
-            pendingIndexed: true,
+            // Places under maxRunning are counted only when it is asked for.
+            ...(header.policy?.maxRunning === undefined ? {} : { running: 0 }),
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -342,12 +308,9 @@ export class FanInStore {
   }
 
   /** Writes the child's lookup item, then moves it PENDING -> STARTED; true when this call moved it. */
-  async markStarted(parent: string, child: ChildStart, executionArn: string, options: { withRecord?: boolean; fanOutSize?: number } = {}): Promise<boolean> {
+  async markStarted(parent: string, child: ChildStart, executionArn: string, options: LookupHints = {}): Promise<boolean> {
     const startedAt = new Date(this.now()).toISOString();
-    const lookup = this.lookupItem(parent, child, executionArn, startedAt, options.fanOutSize);
-    // A fan-out recorded before the pending index keeps lookups without the record: its ends take the general path.
-    const { record: _record, ...withoutRecord } = lookup;
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: options.withRecord === false ? withoutRecord : lookup }));
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: this.lookupItem(parent, child, executionArn, startedAt, options) }));
     if (!(await this.moveToStarted(parent, child.id, executionArn, startedAt))) return false;
     await this.updateHeader(parent, {
       UpdateExpression: 'ADD pendingCount :minus',
@@ -357,11 +320,11 @@ export class FanInStore {
   }
 
   /**
-   * The lookup item of a started child: its fan-out, its id and (since the pending index) its whole
-   * record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
+   * The lookup item of a started child: its fan-out, its id and its whole record, so its end can write the child item in full, in the same BatchWriteItem as the next start.
    */
-  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, fanOutSize?: number) {
-    const record: ChildRecord = { ...pickChildStart(child), status: 'STARTED', executionArn, startedAt };
+  private lookupItem(parent: string, child: ChildStart, executionArn: string, startedAt: string, hints: LookupHints = {}) {
+    const { retryOf: _retried, ...start } = pickChildStart(child);
+    const record: ChildRecord = { ...start, status: 'STARTED', executionArn, startedAt };
     return {
       pk: lookupKey(executionArn),
       sk: 'LOOKUP',
@@ -369,7 +332,7 @@ export class FanInStore {
       childId: child.id,
       displayName: child.displayName,
       record,
-      ...(fanOutSize === undefined ? {} : { fanOutSize }),
+      ...Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)),
     };
   }
 
@@ -382,12 +345,16 @@ export class FanInStore {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: lookupKey(childArn), sk: 'LOOKUP' }, ConsistentRead: true }));
     if (!out.Item) return undefined;
     const record = out.Item.record as ChildRecord | undefined;
+    if (typeof record !== 'object' || record === null) throw new Error(`the lookup item of ${childArn} holds no child record`);
     return {
       parentExecutionArn: String(out.Item.parentExecutionArn),
       childId: Number(out.Item.childId),
       displayName: String(out.Item.displayName),
-      ...(record && typeof record === 'object' ? { record } : {}),
+      record,
       ...(typeof out.Item.fanOutSize === 'number' ? { fanOutSize: out.Item.fanOutSize } : {}),
+      ...(typeof out.Item.maxRunning === 'number' ? { maxRunning: out.Item.maxRunning } : {}),
+      ...(typeof out.Item.childRetries === 'number' ? { childRetries: out.Item.childRetries } : {}),
+      ...(out.Item.failFast === true ? { failFast: true } : {}),
     };
   }
 
@@ -399,12 +366,12 @@ export class FanInStore {
   async writeHandOff(
     parent: string,
     ended: { record: ChildRecord; status: EndStatus; failureReason?: string },
-    started?: { child: ChildStart; executionArn: string; startedAt: string; fanOutSize?: number },
+    started?: { child: ChildStart; executionArn: string; startedAt: string; hints?: LookupHints },
   ): Promise<void> {
     const { record, status, failureReason } = ended;
     const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
     const items: Record<string, unknown>[] = [{ ...record, ...reason, pk: fanOutKey(parent), sk: childKey(record.id), status }];
-    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt, started.fanOutSize));
+    if (started) items.push(this.lookupItem(parent, started.child, started.executionArn, started.startedAt, started.hints));
     await this.batchPut(items);
   }
 
@@ -418,19 +385,23 @@ export class FanInStore {
     child: { id: number; displayName: string },
     status: EndStatus,
     failureReason?: string,
-    options: { childWritten?: boolean; startedOne?: boolean } = {},
+    options: { childWritten?: boolean; startedOne?: boolean; releasePlace?: boolean; attempts?: number } = {},
   ): Promise<FanInHeader | undefined> {
-    const counter = status === 'Succeeded' ? 'succeeded' : status === 'Failed' ? 'failed' : 'stopped';
     const values: Record<string, unknown> = {
       ':id': new Set([String(child.id)]),
       ':idText': String(child.id),
       ':one': 1,
       ':now': new Date(this.now()).toISOString(),
     };
-    let update = `ADD endedChildren :id, endedCount :one, ${counter} :one`;
+    let update = `ADD endedChildren :id, endedCount :one, ${endCounter(status)} :one`;
     // A child started with the capacity this end freed: one header write counts both.
     if (options.startedOne) {
       update += ', pendingCount :minus';
+      values[':minus'] = -1;
+    }
+    // Its place under maxRunning is freed by the same write that counts the end: a duplicate frees none.
+    if (options.releasePlace) {
+      update += ', running :minus';
       values[':minus'] = -1;
     }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
@@ -447,31 +418,35 @@ export class FanInStore {
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
     if (!options.childWritten) {
       const reason = failureReason === undefined ? {} : { failureReason: failureReason.slice(0, MAX_FAILURE_REASON_STORED) };
-      await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, reason);
+      await this.moveChild(parent, child.id, ['STARTED', 'PENDING'], status, { ...reason, ...(options.attempts === undefined ? {} : { attempts: options.attempts }) });
     }
-    let header = out?.Attributes ? toHeader(out.Attributes) : undefined;
-    // The first MAX_FAILED_LISTED failures are named in the header too (a second write, for them only).
-    if (header && status !== 'Succeeded' && header.failed + header.stopped <= MAX_FAILED_LISTED) {
-      const named = await this.updateHeader(parent, {
-        UpdateExpression: 'ADD failedChildren :name',
-        ExpressionAttributeValues: { ':name': new Set([`${String(child.id).padStart(4, '0')}|${child.displayName}`]) },
-        ReturnValues: 'ALL_NEW',
-      });
-      if (named.Attributes) header = toHeader(named.Attributes);
-    }
-    return header;
+    return out?.Attributes ? toHeader(out.Attributes) : undefined;
+  }
+
+  /** Adds `entry` to the failed children the header names; returns the new header. */
+  async nameFailedChild(parent: string, entry: string): Promise<FanInHeader | undefined> {
+    const named = await this.updateHeader(parent, {
+      UpdateExpression: 'ADD failedChildren :name',
+      ExpressionAttributeValues: { ':name': new Set([entry]) },
+      ReturnValues: 'ALL_NEW',
+    });
+    return named.Attributes ? toHeader(named.Attributes) : undefined;
   }
 
   /**
-   * Moves the fan-out from RUNNING (or an abandoned claim of `to`) to `to`; true for exactly one caller.
-   * `allEnded` also requires every child to have ended; `createIfMissing` claims a fan-out not recorded yet.
+   * Moves the fan-out from RUNNING (or a claim of `to` made before `abandonedBefore`, in ms) to `to`; true
+   * for exactly one caller. `allEnded` also requires every child to have ended; `createIfMissing` claims
+   * a fan-out not recorded yet.
    */
-  async claim(parent: string, to: 'COMPLETING' | 'STOPPING', options: { allEnded?: boolean; createIfMissing?: { callbackToken: string } } = {}): Promise<boolean> {
-    const now = this.now();
+  async claim(
+    parent: string,
+    to: 'COMPLETING' | 'STOPPING',
+    options: { abandonedBefore: number; allEnded?: boolean; createIfMissing?: { callbackToken: string } },
+  ): Promise<boolean> {
     let condition = '(#state = :running OR (#state = :to AND claimedAt < :expired))';
     if (options.createIfMissing) condition = `(attribute_not_exists(pk) OR ${condition})`;
     if (options.allEnded) condition += ' AND endedCount >= #total';
-    const values: Record<string, unknown> = { ':running': 'RUNNING', ':to': to, ':now': now, ':expired': now - CLAIM_LEASE_MS };
+    const values: Record<string, unknown> = { ':running': 'RUNNING', ':to': to, ':now': this.now(), ':expired': options.abandonedBefore };
     let update = 'SET #state = :to, claimedAt = :now';
     if (options.createIfMissing) {
       update += ', callbackToken = if_not_exists(callbackToken, :token), parentExecutionArn = :parent';
@@ -503,7 +478,11 @@ export class FanInStore {
           ExpressionAttributeValues: { ':token': token, ...values },
         }),
       );
-    await renew('SET callbackToken = :token, #state = :running', '#state = :completed', { ':running': 'RUNNING', ':completed': 'COMPLETED' });
+    // Reopened: the children that failed or stopped are redriven for this token (redriveFailedChildren).
+    await renew('SET callbackToken = :token, #state = :running, redrive = :token REMOVE resultsObject', '#state = :completed', {
+      ':running': 'RUNNING',
+      ':completed': 'COMPLETED',
+    });
     await renew('SET callbackToken = :token', '#state = :running', { ':running': 'RUNNING' });
   }
 
@@ -519,6 +498,132 @@ export class FanInStore {
     );
   }
 
+  /**
+   * Takes up to `count` places under the fan-out's maxRunning, one conditional write each; returns how
+   * many it took (the rest of the children wait).
+   */
+  async takePlaces(parent: string, count: number, maxRunning: number): Promise<number> {
+    let taken = 0;
+    while (taken < count) {
+      const out = await conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: 'ADD running :one',
+          ConditionExpression: 'running < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxRunning },
+        }),
+      );
+      if (!out) break;
+      taken += 1;
+    }
+    return taken;
+  }
+
+  /** Gives back `count` places taken for starts that did not happen. */
+  async givePlacesBack(parent: string, count: number): Promise<void> {
+    if (count <= 0) return;
+    await this.updateHeader(parent, { UpdateExpression: 'ADD running :minus', ExpressionAttributeValues: { ':minus': -count } });
+  }
+
+  /**
+   * Moves a started child's attempt count from `from` to `from + 1` (on its lookup item): true for the
+   * one caller that moved it (a duplicate failure event finds it moved).
+   */
+  async bumpAttempts(childArn: string, from: number): Promise<boolean> {
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lookupKey(childArn), sk: 'LOOKUP' },
+          UpdateExpression: 'SET #r.attempts = :next',
+          ConditionExpression: from === 1 ? 'attribute_not_exists(#r.attempts) OR #r.attempts = :from' : '#r.attempts = :from',
+          ExpressionAttributeNames: { '#r': 'record' },
+          ExpressionAttributeValues: { ':next': from + 1, ':from': from },
+        }),
+      ),
+    );
+    return out !== undefined;
+  }
+
+  /** Gives back an attempt bumped for a retry SageMaker did not take (its quota was full). */
+  async unbumpAttempts(childArn: string, to: number): Promise<void> {
+    await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lookupKey(childArn), sk: 'LOOKUP' },
+          UpdateExpression: 'SET #r.attempts = :to',
+          ConditionExpression: '#r.attempts = :from',
+          ExpressionAttributeNames: { '#r': 'record' },
+          ExpressionAttributeValues: { ':to': to, ':from': to + 1 },
+        }),
+      ),
+    );
+  }
+
+  /** Counts `count` RetryPipelineExecution calls sent for the fan-out's children. */
+  async countRetries(parent: string, count = 1): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'ADD retried :n', ExpressionAttributeValues: { ':n': count } });
+  }
+
+  /** Records the results object written for the current token. */
+  async setResultsObject(parent: string, uri: string): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'SET resultsObject = :uri', ExpressionAttributeValues: { ':uri': uri } });
+  }
+
+  /**
+   * Redrive of one failed or stopped child (the parent was retried): its end is taken out of the
+   * counts (once: conditional on its id being among the ended), then the child waits as PENDING to be
+   * retried with `retryToken`. Each step is conditional, so a redelivered message finishes a redrive a
+   * crash cut short and repeats none.
+   */
+  async requeueForRedrive(parent: string, child: ChildRecord, retryToken: string): Promise<boolean> {
+    if (child.status === 'Failed' || child.status === 'Stopped') {
+      await conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: `ADD endedCount :minus, ${endCounter(child.status as EndStatus)} :minus, pendingCount :one DELETE endedChildren :id, failedChildren :entry`,
+          ConditionExpression: 'contains(endedChildren, :idText)',
+          ExpressionAttributeValues: {
+            ':minus': -1,
+            ':one': 1,
+            ':id': new Set([String(child.id)]),
+            ':idText': String(child.id),
+            ':entry': new Set([failedChildEntry(child)]),
+          },
+        }),
+      );
+    }
+    const retry = child.executionArn === undefined ? {} : { retryOf: child.executionArn };
+    const out = await conditional(() =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fanOutKey(parent), sk: childKey(child.id) },
+          UpdateExpression: `SET #status = :pending, pendingOf = :pk, clientRequestToken = :token, attempts = :attempts${child.executionArn === undefined ? '' : ', retryOf = :retryOf'} REMOVE failureReason`,
+          ConditionExpression: '#status = :was',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': 'PENDING',
+            ':pk': fanOutKey(parent),
+            ':token': retryToken,
+            ':attempts': attemptsOf(child) + (child.executionArn === undefined ? 0 : 1),
+            ':was': child.status,
+            ...(child.executionArn === undefined ? {} : { ':retryOf': retry.retryOf }),
+          },
+        }),
+      ),
+    );
+    // CANCELLED (never started: the tolerance was exceeded) only waits again.
+    if (out && child.status === 'CANCELLED') await this.updateHeader(parent, { UpdateExpression: 'ADD pendingCount :one', ExpressionAttributeValues: { ':one': 1 } });
+    return out !== undefined;
+  }
+
+  /** Ends the redrive of `token` (every failed child requeued). */
+  async endRedrive(parent: string, token: string): Promise<void> {
+    await conditional(() =>
+      this.updateHeader(parent, { UpdateExpression: 'REMOVE redrive', ConditionExpression: 'redrive = :token', ExpressionAttributeValues: { ':token': token } }),
+    );
+  }
+
   /** PENDING -> CANCELLED (the parent stopped before the child could start). */
   async cancel(parent: string, id: number): Promise<boolean> {
     return this.moveChild(parent, id, ['PENDING'], 'CANCELLED');
@@ -530,7 +635,7 @@ export class FanInStore {
     id: number,
     from: readonly ChildStatus[],
     to: ChildStatus,
-    extra: { executionArn?: string; startedAt?: string; failureReason?: string } = {},
+    extra: { executionArn?: string; startedAt?: string; failureReason?: string; attempts?: number } = {},
   ): Promise<boolean> {
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     const out = await conditional(() =>

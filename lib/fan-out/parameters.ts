@@ -2,13 +2,13 @@
 import { InvalidInputError } from '../core/errors';
 import { isPlainNumber, JsonNumber, JsonTextError, notPlain, stringifyJson } from '../core/json-text';
 import { fieldName } from '../lambda-step/input-errors';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
 import type { FanOutItem } from './request';
 
+export { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
+
 export const MAX_PARAMETERS = 200;
-export const MAX_PARAMETER_NAME_LENGTH = 256;
 export const MAX_PARAMETER_VALUE_LENGTH = 1024;
-/** StartPipelineExecution's parameter name pattern (at least one character). */
-export const PARAMETER_NAME = /^[A-Za-z0-9\-_]+$/;
 
 export interface PipelineParameter {
   Name: string;

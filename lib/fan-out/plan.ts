@@ -1,5 +1,6 @@
 /** Plans a fan-out: one child start per pipeline and item, with its display name, parameters and token. */
 import { InvalidInputError } from '../core/errors';
+import { stringifyJson } from '../core/json-text';
 import { pipelineNameFromArn } from '../core/sagemaker-events';
 import { childDisplayName } from './display-name';
 import { itemParameters, type PipelineParameter } from './parameters';
@@ -19,6 +20,12 @@ export interface ChildStart {
   displayName: string;
   parameters: PipelineParameter[];
   clientRequestToken: string;
+  /** The item as the input gave it, as JSON text (numbers as written): the results object's `item`. */
+  itemJson?: string;
+  /** A retry: RetryPipelineExecution of this execution (with `clientRequestToken`) instead of a new start. */
+  retryOf?: string;
+  /** Executions begun of this child (1 until retried). */
+  attempts?: number;
 }
 
 export interface FanOutRequest {
@@ -58,6 +65,15 @@ export function checkPipelineNames(pipelines: readonly string[]): string[] {
   return names;
 }
 
+/** The item's JSON text for the results object; none when it cannot be written as read (its parameters' checks name it). */
+function itemJsonOf(item: unknown): { itemJson?: string } {
+  try {
+    return { itemJson: stringifyJson(item) };
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Every child start of the fan-out, pipeline by pipeline then item by item, validated before anything
  * starts. `runKey` (the parent execution ARN or a run id) makes the tokens unique to the run.
@@ -86,6 +102,7 @@ export function planChildStarts(request: FanOutRequest, runKey: string, limit: C
         displayName,
         parameters: params,
         clientRequestToken: childRequestToken(runKey, name, itemIndex, displayName, params),
+        ...itemJsonOf(request.items[itemIndex]),
       };
     });
   });

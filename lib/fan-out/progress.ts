@@ -2,7 +2,8 @@
  * "Where is my fan-out?": a fan-out's state from the state table alone (no SageMaker call), shaped to
  * be read in a terminal (`sls invoke -f fanOutProgress`).
  */
-import type { ChildRecord, ChildStatus, FanInState, FanInStore, FanOutSnapshot } from './fan-in-store';
+import { attemptsOf, toleranceExceeded, type ChildRecord, type ChildStatus, type FanInState } from './fan-in-state';
+import type { FanInStore, FanOutSnapshot } from './fan-in-store';
 
 /** Children listed one by one (failed, pending) at most: the counts hold the rest. */
 export const MAX_LISTED_CHILDREN = 100;
@@ -21,7 +22,15 @@ export interface FanOutProgress {
   startedAt?: string;
   lastChildEndedAt?: string;
   minutesSinceLastProgress?: number;
-  failedChildren?: { id: number; name: string; status: string; failureReason: string; executionArn?: string }[];
+  failedChildren?: { id: number; name: string; status: string; failureReason: string; attempts: number; executionArn?: string }[];
+  /** RetryPipelineExecution calls sent for children (childRetries and redrive). */
+  retried?: number;
+  /** The tolerance asked for (toleratedFailureCount, toleratedFailurePercentage) and whether it was exceeded. */
+  tolerance?: { count?: number; percentage?: number; exceeded: boolean };
+  /** maxRunning, when asked for. */
+  maxRunning?: number;
+  /** The results object written (resultsS3Uri), once the fan-out ended. */
+  resultsObject?: string;
   pendingChildren?: { id: number; name: string }[];
   /** Listed children left out (more than MAX_LISTED_CHILDREN). */
   notListed?: { failed: number; pending: number };
@@ -73,7 +82,7 @@ export function describeFanOut({ header, children, reads }: FanOutSnapshot, now:
   const summary =
     `${header.state}: ${ended} of ${header.total} children ended (${counts.succeeded} succeeded, ${counts.failed} failed, ` +
     `${counts.stopped} stopped), ${counts.running} running, ${counts.pending} pending${counts.cancelled ? `, ${counts.cancelled} cancelled` : ''}` +
-    `${since}; ${CALLBACK[header.state]}`;
+    `${header.retried ? `, ${header.retried} retries` : ''}${toleranceExceeded(header) ? ', tolerated failures exceeded' : ''}${since}; ${CALLBACK[header.state]}`;
   return {
     summary,
     parentExecutionArn: header.parentExecutionArn,
@@ -90,9 +99,22 @@ export function describeFanOut({ header, children, reads }: FanOutSnapshot, now:
       name: c.displayName,
       status: c.status,
       failureReason: c.failureReason ?? 'not recorded (see the child execution)',
+      attempts: attemptsOf(c),
       ...(c.executionArn ? { executionArn: c.executionArn } : {}),
     })),
     pendingChildren: pending.slice(0, MAX_LISTED_CHILDREN).map((c) => ({ id: c.id, name: c.displayName })),
+    retried: header.retried ?? 0,
+    ...(header.policy?.toleratedFailureCount === undefined && header.policy?.toleratedFailurePercentage === undefined
+      ? {}
+      : {
+          tolerance: {
+            ...(header.policy.toleratedFailureCount === undefined ? {} : { count: header.policy.toleratedFailureCount }),
+            ...(header.policy.toleratedFailurePercentage === undefined ? {} : { percentage: header.policy.toleratedFailurePercentage }),
+            exceeded: toleranceExceeded(header),
+          },
+        }),
+    ...(header.policy?.maxRunning === undefined ? {} : { maxRunning: header.policy.maxRunning }),
+    ...(header.resultsObject === undefined ? {} : { resultsObject: header.resultsObject }),
     notListed: { failed: Math.max(0, failed.length - MAX_LISTED_CHILDREN), pending: Math.max(0, pending.length - MAX_LISTED_CHILDREN) },
     reads,
   };

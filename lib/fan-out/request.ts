@@ -5,8 +5,8 @@
 import * as z from 'zod/mini';
 import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
 import { executionArnProblem, isPipelineExecutionArn } from '../core/middleware';
-import { boolean, coerced, integer, list, MAX_INPUT_DEPTH, nonEmptyText } from '../lambda-step/inputs';
-import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameters';
+import { boolean, coerced, float, integer, list, MAX_INPUT_DEPTH, nonEmptyText } from '../lambda-step/inputs';
+import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
 
 /** Most children (pipelines x items) the LambdaStep form starts: what one invocation can start within its 600 s. */
 export const MAX_CHILDREN = 1000;
@@ -16,6 +16,10 @@ export const MAX_CALLBACK_CHILDREN = 10_000;
 export const DEFAULT_ITEM_PARAMETER = 'item';
 export const DEFAULT_MAX_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 50;
+/** Most children running at once that `maxRunning` may ask for (the CallbackStep form's child limit). */
+export const MAX_RUNNING = MAX_CALLBACK_CHILDREN;
+/** Most RetryPipelineExecution calls per child that `childRetries` may ask for. */
+export const MAX_CHILD_RETRIES = 5;
 
 const itemSchema = z.union(
   [z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())],
@@ -126,11 +130,52 @@ export const StartChildPipelinesInput = z
   );
 export type StartChildPipelinesInput = z.infer<typeof StartChildPipelinesInput>;
 
+/** `failOnChildFailure` is the all-or-nothing rule: with a tolerance given, the tolerance decides. */
+const oneFailureRule = z.superRefine(
+  (input: { failOnChildFailure?: boolean; toleratedFailureCount?: number; toleratedFailurePercentage?: number; stopOnFailure?: boolean }, ctx) => {
+    if (input.failOnChildFailure !== undefined && (input.toleratedFailureCount !== undefined || input.toleratedFailurePercentage !== undefined)) {
+      ctx.issues.push({
+        code: 'custom',
+        continue: true,
+        path: ['failOnChildFailure'],
+        message: 'not used when toleratedFailureCount or toleratedFailurePercentage is given: give one rule',
+        input: input.failOnChildFailure,
+      });
+    }
+    if (input.stopOnFailure === true && input.toleratedFailureCount === undefined && input.toleratedFailurePercentage === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        continue: true,
+        path: ['stopOnFailure'],
+        message: 'not used without toleratedFailureCount or toleratedFailurePercentage (the step fails early only when they are exceeded)',
+        input: input.stopOnFailure,
+      });
+    }
+  },
+);
+
+/** `s3://bucket/prefix/`: where the fan-out's results object goes (its key is chosen per parent step run). */
+const resultsS3Uri = nonEmptyText().check(
+  z.regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, { error: 'expected s3://bucket/prefix/ (a bucket name, then an optional key prefix)' }),
+  z.maxLength(900, { error: 'expected at most 900 characters (S3 keys hold at most 1024 bytes)' }),
+);
+
 /**
- * The CallbackStep form also takes `failOnChildFailure` (default true). It has no `runId`: the
- * message's parent execution ARN (or `parentExecutionArn`) keys the tokens, so a run id would be ignored.
+ * The CallbackStep form also takes `failOnChildFailure` (default true), the Distributed Map options
+ * (`maxRunning`, `toleratedFailureCount`, `toleratedFailurePercentage`, `stopOnFailure`,
+ * `childRetries`) and `resultsS3Uri`. It has no `runId`: the message's parent execution ARN (or
+ * `parentExecutionArn`) keys the tokens, so a run id would be ignored.
  */
 export const FanInArguments = z
-  .object({ ...fanOutFields, failOnChildFailure: z.optional(boolean()) })
-  .check(oneItemSource, itemParameterIsUsed);
+  .object({
+    ...fanOutFields,
+    failOnChildFailure: z.optional(boolean()),
+    maxRunning: z.optional(integer({ min: 1, max: MAX_RUNNING })),
+    toleratedFailureCount: z.optional(integer({ min: 0, max: MAX_CALLBACK_CHILDREN })),
+    toleratedFailurePercentage: z.optional(float().check(z.gte(0, { error: 'expected a number >= 0' }), z.lte(100, { error: 'expected a number <= 100' }))),
+    stopOnFailure: z.optional(boolean()),
+    childRetries: z.optional(integer({ min: 0, max: MAX_CHILD_RETRIES })),
+    resultsS3Uri: z.optional(resultsS3Uri),
+  })
+  .check(oneItemSource, itemParameterIsUsed, oneFailureRule);
 export type FanInArguments = z.infer<typeof FanInArguments>;

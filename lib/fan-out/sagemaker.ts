@@ -3,6 +3,7 @@ import {
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
   ListPipelineExecutionsCommand,
+  RetryPipelineExecutionCommand,
   SendPipelineExecutionStepFailureCommand,
   SendPipelineExecutionStepSuccessCommand,
   StartPipelineExecutionCommand,
@@ -10,6 +11,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { NotFoundError, safeMessage } from '../core/errors';
+import { MAX_FAILURE_REASON } from './callback-outputs';
 import type { ChildStart } from './plan';
 import { createHash } from 'node:crypto';
 
@@ -21,6 +23,9 @@ export interface ChildPipeline {
 
 export const errorName = (error: unknown): string | undefined =>
   typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : undefined;
+
+/** SageMaker errors no retry can fix: the request was refused (ValidationException) or names what is gone (ResourceNotFound). */
+export const isPermanentError = (error: unknown): boolean => ['ValidationException', 'ResourceNotFound'].includes(errorName(error) ?? '');
 
 function declaredParameters(definition: string | undefined): ReadonlySet<string> | undefined {
   if (!definition) return undefined;
@@ -44,8 +49,35 @@ export async function describeChildPipeline(client: SageMakerClient, pipeline: s
   }
 }
 
-/** StartPipelineExecution with the child's deterministic token: the same token returns the same execution. */
+/**
+ * RetryPipelineExecution: resumes a failed execution from its failed step, same ARN. The token makes a
+ * repeated call a no-op. ConflictException: SageMaker cannot retry it in its status (unverified which
+ * statuses besides Failed it takes); ResourceLimitExceeded: the quota, as for a start.
+ */
+export async function retryExecution(client: SageMakerClient, executionArn: string, clientRequestToken: string): Promise<void> {
+  await client.send(new RetryPipelineExecutionCommand({ PipelineExecutionArn: executionArn, ClientRequestToken: clientRequestToken }));
+}
+
+/** Errors by which SageMaker refuses to retry an execution in its status (a new start with a token of its own follows). */
+export const isRetryRefused = (error: unknown): boolean => ['ConflictException', 'ValidationException'].includes(errorName(error) ?? '');
+
+/**
+ * Starts a child: StartPipelineExecution with its deterministic token (the same token returns the same
+ * execution), or, for a redriven child (`retryOf`), RetryPipelineExecution of its execution, falling
+ * back to a new start with its own token when SageMaker cannot retry that execution.
+ */
 export async function startChildExecution(client: SageMakerClient, child: ChildStart): Promise<string> {
+  if (child.retryOf !== undefined) {
+    try {
+      await retryExecution(client, child.retryOf, child.clientRequestToken);
+      return child.retryOf;
+    } catch (error) {
+      if (!isRetryRefused(error)) throw error;
+      // Refused because an earlier call (this token) already resumed it: that retry is the start.
+      const { status } = await describeExecution(client, child.retryOf);
+      if (status === 'Executing' || status === 'Succeeded') return child.retryOf;
+    }
+  }
   const out = await client.send(
     new StartPipelineExecutionCommand({
       PipelineName: child.pipeline,
@@ -119,7 +151,7 @@ export async function sendStepFailure(client: SageMakerClient, callbackToken: st
   await client.send(
     new SendPipelineExecutionStepFailureCommand({
       CallbackToken: callbackToken,
-      FailureReason: safeMessage(reason, 256),
+      FailureReason: safeMessage(reason, MAX_FAILURE_REASON),
       ClientRequestToken: clientRequestToken,
     }),
   );

@@ -10,8 +10,10 @@
 import pLimit from 'p-limit';
 import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
-import { finishAbandonedCompletion, recordChildEnd, startPendingChildren, type FanInDeps } from './fan-in';
-import { isEndStatus } from './fan-in-store';
+import { childEnded, recordChildEnd, startPendingChildren } from './child-transitions';
+import { finishAbandonedCompletion } from './completion';
+import type { FanInDeps } from './fan-in-deps';
+import { isEndStatus } from './fan-in-state';
 import { describeExecution, errorName } from './sagemaker';
 
 export interface SweepOptions {
@@ -107,6 +109,8 @@ export async function sweepFanOut(
   try {
     const header = await deps.store.get(parent);
     if (header?.state !== 'RUNNING') return { checked, recovered, unfinished };
+    // A fan-out with Distributed Map options takes an end through its event's path (retry, place, tolerance).
+    const policy = header.policy !== undefined;
     // Children started recently are left to their events, like young fan-outs (and a just-started
     // execution that reads as not found is a lagging read, not a deleted one).
     const started = (await deps.store.children(parent)).filter(
@@ -136,7 +140,12 @@ export async function sweepFanOut(
             }
             if (!isEndStatus(status)) return;
             // Not counted: its event was being recorded at the same moment.
-            if (!(await recordChildEnd(deps, parent, child, status, failureReason))) return;
+            // Through the same path as its event (a retry within childRetries, a place under maxRunning) when its lookup is there.
+            const found = policy && child.executionArn !== undefined ? await deps.store.lookup(child.executionArn) : undefined;
+            const counted = found
+              ? await childEnded(deps, found, child.executionArn ?? '', status, failureReason)
+              : await recordChildEnd(deps, parent, child, status, failureReason);
+            if (!counted) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {
               parent,

@@ -27,3 +27,10 @@ export function childRequestToken(
 export function callbackRequestToken(parentExecutionArn: string, callbackToken: string, outcome: 'success' | 'failure'): string {
   return sha256([VERSION, 'callback', parentExecutionArn, callbackToken, outcome]);
 }
+
+/** The RetryPipelineExecution token of a child's retry `attempt` (2 for the first retry). */
+export const childRetryToken = (executionArn: string, attempt: number): string => sha256([VERSION, 'retry', executionArn, attempt]);
+
+/** The token of a child's redrive for the parent step's callback token `callbackToken` (its retry, or a new start). */
+export const redriveToken = (parentExecutionArn: string, childId: number, callbackToken: string): string =>
+  sha256([VERSION, 'redrive', parentExecutionArn, childId, callbackToken]);

@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import manifestEvent from '../../events/fan-out-manifest-callback.json';
+import distributedMapEvent from '../../events/fan-out-distributed-map-callback.json';
 import { logger } from '../../lib/core/powertools';
 import { FakeS3Objects } from '../../doubles/fake-s3-objects';
 import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
@@ -35,6 +36,7 @@ describe('fan-in handlers', () => {
     process.env.FAN_OUT_TABLE = TABLE;
     process.env.FAN_OUT_QUEUE_NAME = 'fan-out';
     process.env.FAN_OUT_SWEEP_MIN_AGE_MINUTES = '0';
+    process.env.FAN_OUT_RESULTS_BUCKETS = 'example-results, other-results';
     callback = (await import('../../handlers/fan-out-callback')).handler;
     onStatus = (await import('../../handlers/on-child-execution-status')).handler;
     sweep = (await import('../../handlers/sweep-fan-outs')).handler;
@@ -161,6 +163,28 @@ describe('fan-in handlers', () => {
       }
       expect(fake.successCalls).toHaveLength(1);
       expect(fake.successCalls[0]?.CallbackToken).toBe('M1n2O3p4Q5');
+    });
+
+    it('runs the sample Distributed Map message: one child at a time (maxRunning 1), a failure retried, the results object written once', async () => {
+      s3.bucket('example-results');
+      expect(await callback(distributedMapEvent as SQSEvent, context)).toEqual({ batchItemFailures: [] });
+      expect(fake.running()).toHaveLength(1);
+      const endEvent = (arn: string, status: string) => ({ ...statusEvent, detail: { ...statusEvent.detail, pipelineExecutionArn: arn, currentPipelineExecutionStatus: status } });
+      const [first] = fake.running();
+      fake.end(first?.arn ?? '', 'Failed', 'step Train failed');
+      await onStatus(endEvent(first?.arn ?? '', 'Failed'), context);
+      expect(fake.retryCalls.map((r) => r.PipelineExecutionArn)).toEqual([first?.arn]);
+      while (fake.running().length > 0) {
+        expect(fake.running()).toHaveLength(1);
+        const [e] = fake.running();
+        fake.end(e?.arn ?? '', 'Succeeded');
+        await onStatus(endEvent(e?.arn ?? '', 'Succeeded'), context);
+      }
+      expect(fake.peakRunning).toBe(1);
+      const outputs = Object.fromEntries((fake.successCalls[0]?.OutputParameters ?? []).map((o) => [o.Name, o.Value]));
+      expect(outputs).toMatchObject({ total: '3', succeeded: '3', retried: '1' });
+      expect(s3.puts).toEqual([outputs.resultsS3Uri]);
+      expect(s3.puts[0]).toMatch(/^s3:\/\/example-results\/fan-out\/fan-out-d1stmap00001-[0-9a-f]{16}\.jsonl$/);
     });
 
     it.each(['dates.jsonl', 'dates.json'])('starts the children of the manifest %s', async (file) => {

@@ -12,7 +12,7 @@ import { FanInStore } from '../../lib/fan-out/fan-in-store';
 import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
 import { captureMetrics, notInCatalog, type PublishedMetric } from '../helpers/emf';
 import { FakeRegistrars } from '../post-processing/fakes/registrars-fake';
-import { FakeSageMaker } from '../post-processing/fakes/sagemaker-fake';
+import { FakeSageMakerExecutions as FakeSageMaker } from '../../doubles/fake-sagemaker-executions';
 
 const registrars = new FakeRegistrars();
 jest.mock('../../lib/post-processing/registrars', () => ({ partitionRegistrars: () => registrars }));

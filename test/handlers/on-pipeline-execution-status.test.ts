@@ -7,7 +7,7 @@ import unrouted from '../../events/on-pipeline-execution-status-unrouted-pipelin
 import { sageMakerClient } from '../../lib/core/aws-clients';
 import { logger } from '../../lib/core/powertools';
 import { FakeRegistrars } from '../post-processing/fakes/registrars-fake';
-import { FakeSageMaker } from '../post-processing/fakes/sagemaker-fake';
+import { FakeSageMakerExecutions as FakeSageMaker } from '../../doubles/fake-sagemaker-executions';
 
 // The real registrars are the partitions capability's use cases, tested there: here, an idempotent fake.
 const registrars = new FakeRegistrars();

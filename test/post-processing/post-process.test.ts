@@ -6,7 +6,7 @@ import { parsePostProcessingConfig } from '../../lib/post-processing/config';
 import { postProcessPipelineEvent, type PostProcessingReport } from '../../lib/post-processing/post-process';
 import { assertAllSucceeded } from '../../lib/post-processing/run-registrations';
 import { FakeRegistrars } from './fakes/registrars-fake';
-import { FakeSageMaker } from './fakes/sagemaker-fake';
+import { FakeSageMakerExecutions as FakeSageMaker } from '../../doubles/fake-sagemaker-executions';
 
 const EXECUTION_ID = 'p4jn9xou8a8s';
 const athena = { workGroup: 'primary', outputLocation: 's3://results/athena/' };

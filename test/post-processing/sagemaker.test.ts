@@ -1,6 +1,6 @@
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { listProcessingSteps, processingJobName, ProcessingOutputs } from '../../lib/post-processing/sagemaker';
-import { FakeSageMaker } from './fakes/sagemaker-fake';
+import { FakeSageMakerExecutions as FakeSageMaker } from '../../doubles/fake-sagemaker-executions';
 
 describe('listProcessingSteps', () => {
   it('reads every page and keeps the succeeded processing steps', async () => {

@@ -1,5 +1,8 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { handleFanInMessage, onChildExecutionEnd, startPendingChildren, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { startPendingChildren } from '../../../lib/fan-out/child-transitions';
+import { claimFanOut } from '../../../lib/fan-out/completion';
+import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
+import type { FanInDeps } from '../../../lib/fan-out/fan-in-deps';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
@@ -299,7 +302,7 @@ describe('fan-in', () => {
     fake.end(a ?? '', 'Succeeded');
     // The invocation that counted the last end claimed the callback and then died before sending it.
     await deps.store.recordEnd(parent, { id: 0, displayName: 'child-item-1' }, 'Succeeded');
-    expect(await deps.store.claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+    expect(await claimFanOut(deps, parent, 'COMPLETING', { allEnded: true })).toBe(true);
     // Within the lease the claim may still be live: the replayed end event leaves it alone.
     now += CLAIM_LEASE_MS - 1_000;
     await onChildExecutionEnd(deps, a ?? '', 'Succeeded');
@@ -311,15 +314,32 @@ describe('fan-in', () => {
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
   });
 
-  it('answers the new callback token when RetryPipelineExecution re-runs a completed fan-out', async () => {
+  it('redrives a completed fan-out when RetryPipelineExecution re-runs the parent: retries exactly the failed and stopped children, reports the new totals to the new token', async () => {
     await begin();
-    for (const arn of arns()) await onChildExecutionEnd(deps, arn, 'Failed');
-    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001']);
-    // The retried parent execution (same ARN) runs the CallbackStep again, with a new token.
-    await handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
-    expect(fake.executions.size).toBe(3);
-    expect(fake.failureCalls.map((c) => c.CallbackToken)).toEqual(['cbtoken001', 'cbtoken002']);
-    expect(fake.failureCalls[1]?.FailureReason).toBe('3 of 3 child executions failed or stopped: child-item-1, child-item-2, child-item-3');
+    const [a = '', b = '', c = ''] = arns();
+    const end = async (arn: string, status: 'Succeeded' | 'Failed' | 'Stopped') => {
+      fake.end(arn, status);
+      await onChildExecutionEnd(deps, arn, status);
+    };
+    await end(a, 'Succeeded');
+    await end(b, 'Failed');
+    await end(c, 'Stopped');
+    expect(fake.failureCalls.map((x) => x.CallbackToken)).toEqual(['cbtoken001']);
+    // The retried parent execution (same ARN) runs the CallbackStep again, with a new token; its message twice.
+    const again = () => handleFanInMessage(deps, { token: 'cbtoken002', pipelineExecutionArn: parent, arguments: { pipelines: 'child', items: '["a","b","c"]' } });
+    await again();
+    await again();
+    // b resumed from its failed step (same ARN); c, Stopped, cannot be: a new start with a token of its own; a never runs again.
+    expect(fake.retryCalls.map((x) => x.PipelineExecutionArn)).toEqual([b]);
+    expect(fake.executions.size).toBe(4);
+    const fresh = arns()[3] ?? '';
+    expect(fake.executions.get(fresh)?.token).not.toBe(fake.executions.get(c)?.token);
+    expect(fake.executions.get(a)?.attempts).toBe(1);
+    await end(b, 'Succeeded');
+    await end(fresh, 'Succeeded');
+    expect(fake.successCalls.map((x) => x.CallbackToken)).toEqual(['cbtoken002']);
+    const outputs = Object.fromEntries((fake.successCalls[0]?.OutputParameters ?? []).map((o) => [o.Name, o.Value]));
+    expect(outputs).toMatchObject({ total: '3', succeeded: '3', failed: '0', stopped: '0', failedChildren: '[]', retried: '1', resultsS3Uri: '' });
   });
 
   it('sends the callback to the new token when RetryPipelineExecution re-runs a fan-out still running', async () => {

@@ -4,7 +4,7 @@ import { childDisplayName, DISPLAY_NAME } from '../../../lib/fan-out/display-nam
 import { itemParameters } from '../../../lib/fan-out/parameters';
 import { checkDeclaredParameters, planChildStarts } from '../../../lib/fan-out/plan';
 import { FanInArguments, StartChildPipelinesInput } from '../../../lib/fan-out/request';
-import { CALLBACK_STEP_LIMIT, LAMBDA_STEP_LIMIT } from '../../../lib/fan-out/start-child-pipelines';
+import { CALLBACK_STEP_LIMIT, LAMBDA_STEP_LIMIT } from '../../../lib/fan-out/plan-fan-out';
 import { childRequestToken } from '../../../lib/fan-out/tokens';
 import { parseStepInput } from '../../../lib/lambda-step';
 

@@ -1,5 +1,7 @@
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { handleFanInMessage, onChildExecutionEnd, type FanInDeps } from '../../../lib/fan-out/fan-in';
+import { claimFanOut } from '../../../lib/fan-out/completion';
+import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
+import type { FanInDeps } from '../../../lib/fan-out/fan-in-deps';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
 import { sweepFanOuts } from '../../../lib/fan-out/sweep';
@@ -133,14 +135,14 @@ describe('fan-out sweep (lost child end events)', () => {
     // The crash: the end was counted and the completion claimed, then nothing was sent.
     await deps.store.recordEnd(parent, { id: 0, displayName: only.displayName ?? '' }, 'Succeeded');
     let claimedAt = Date.now();
-    expect(await new FanInStore(dynamo.doc, TABLE, () => claimedAt).claim(parent, 'COMPLETING', { allEnded: true })).toBe(true);
+    expect(await claimFanOut({ store: new FanInStore(dynamo.doc, TABLE, () => claimedAt) }, parent, 'COMPLETING', { allEnded: true })).toBe(true);
 
     expect(await sweep()).toMatchObject({ completionsTakenOver: 0, fanOuts: 0 });
     expect(fake.successCalls).toHaveLength(0);
 
     claimedAt = Date.now() - CLAIM_LEASE_MS - 1_000;
     await deps.store.release(parent, 'COMPLETING', 'RUNNING');
-    await new FanInStore(dynamo.doc, TABLE, () => claimedAt).claim(parent, 'COMPLETING', { allEnded: true });
+    await claimFanOut({ store: new FanInStore(dynamo.doc, TABLE, () => claimedAt) }, parent, 'COMPLETING', { allEnded: true });
     expect(await sweep()).toMatchObject({ completionsTakenOver: 1, failed: [] });
     expect(fake.successCalls).toHaveLength(1);
     expect((await deps.store.get(parent))?.state).toBe('COMPLETED');

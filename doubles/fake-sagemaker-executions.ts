@@ -2,6 +2,7 @@
  * An in-memory SageMaker holding pipeline executions, their steps and processing jobs, answering the
  * three calls the post-processing makes the way the API does: ListPipelineExecutionSteps pages
  * (MaxResults 1-100, NextToken), unknown resources are a ValidationException / ResourceNotFound.
+ * scripts/local-partitions.ts serves it over HTTP (doubles/partition-services-http.ts).
  */
 import {
   DescribePipelineExecutionCommand,
@@ -32,7 +33,7 @@ export interface FakeStep {
 const validation = (message: string) =>
   new SageMakerServiceException({ name: 'ValidationException', $fault: 'client', $metadata: {}, message });
 
-export class FakeSageMaker {
+export class FakeSageMakerExecutions {
   readonly calls = { listSteps: 0, describeJob: 0, describeExecution: 0 };
   private readonly executions = new Map<string, { steps: PipelineExecutionStep[]; failureReason?: string }>();
   private readonly jobs = new Map<string, string[]>();
