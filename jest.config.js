@@ -30,8 +30,8 @@ const common = {
   transform: {
     '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },
-  // middy and p-limit ship ESM only: let ts-jest transpile them
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|p-limit|yocto-queue)/)'],
+  // p-limit ships ESM only: let ts-jest transpile it
+  transformIgnorePatterns: ['/node_modules/(?!(p-limit|yocto-queue)/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
 };
 

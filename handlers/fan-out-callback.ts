@@ -23,7 +23,8 @@ const config = readEnv(
   }),
 );
 
-const resumeQueueUrl = queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
+// Built on the first resume, not at cold start: most fan-ins never wait for quota (and the SQS client loads on first use).
+let resumeQueueUrl: (() => Promise<string>) | undefined;
 
 /**
  * The fan-in queue consumer: the parent's CallbackStep message starts the children (or stops them when
@@ -38,8 +39,10 @@ export const handler = withPowertools(async (event: SQSEvent, context: Context):
     writeResults: resultsWriter(s3Client),
     resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
     readManifest: (uri: string) => readManifestObject(s3Client(), uri),
-    scheduleResume: async (parent: string) =>
-      sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS),
+    scheduleResume: async (parent: string) => {
+      resumeQueueUrl ??= queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
+      await sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS);
+    },
     remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
   const batchItemFailures: SQSBatchItemFailure[] = [];

@@ -42,9 +42,9 @@ export const handler = withPowertools(async (event: unknown, context: Context) =
   const { pipelineArn, pipelineExecutionArn } = parsed.detail;
   logger.appendKeys({ pipelineExecutionArn });
   const registrars = partitionRegistrars({
-    s3: s3Client(),
-    glue: glueClient(),
-    athena: athenaClient(),
+    s3: s3Client,
+    glue: glueClient,
+    athena: athenaClient,
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
   });
 
@@ -56,7 +56,7 @@ export const handler = withPowertools(async (event: unknown, context: Context) =
   metrics.addDimensions({ pipeline, status });
   metrics.addMetric(kind === 'execution' ? Metric.PipelineExecutionStatus : Metric.PipelineStepStatus, MetricUnit.Count, 1);
 
-  const report = await postProcessPipelineEvent({ sageMaker: sageMakerClient(), registrars }, config, parsed);
+  const report = await postProcessPipelineEvent({ sageMaker: sageMakerClient, registrars }, config, parsed);
 
   switch (report.action) {
     case 'ignored':

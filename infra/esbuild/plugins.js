@@ -1,21 +1,221 @@
 // esbuild plugins for the Lambda bundles (serverless.yml: custom.esbuild.plugins).
 'use strict';
 
+const fs = require('node:fs');
 const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..');
 
 /**
  * On Lambda the SDK's default credential chain always ends at the environment variables the
  * runtime sets (and `sls invoke local` puts the resolved profile's credentials there too). The
  * chain's other providers (SSO, INI files, STS web identity, login, process, HTTP) bring their own
- * STS/SSO clients: about 80 KB per bundle that can never run. Resolve the chain to the env provider.
+ * STS/SSO clients: about 80 KB per bundle that can never run. lib/core/aws-clients.ts gives every
+ * client its environment provider (credentialDefaultProvider), so the chain the SDK would fall back
+ * to is replaced by one that says so.
  */
 const envCredentialsOnly = {
   name: 'env-credentials-only',
   setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: path.join(__dirname, '..', '..', 'lib', 'core', 'env-credentials.ts'),
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: 'credential-provider-node', namespace: 'no-default-chain' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-default-chain' }, () => ({
+      contents:
+        'export const defaultProvider = () => async () => { throw new Error("credentials: lib/core/aws-clients.ts gives every client credentialDefaultProvider"); };',
+      loader: 'js',
     }));
   },
 };
 
-module.exports = [envCredentialsOnly];
+/**
+ * The SDK's schema modules key their objects with constants (`{ [_hC]: "-" }`): esbuild must assume a
+ * computed key has side effects, so it keeps every operation's schema of the service, used or not (the
+ * S3 client's 67 KB in a bundle that only reads objects). Writing the constant's string in its place
+ * (`{ "httpChecksum": "-" }`) is the same object and lets esbuild drop the schemas nothing uses.
+ */
+const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]schemas[\\/][^\\/]+\.js$/;
+function literalSchemaKeys(text) {
+  const constants = new Map();
+  for (const m of text.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2]);
+  return text.replace(/\[(_\w+)\]:/g, (computed, name) => (constants.has(name) ? `${constants.get(name)}:` : computed));
+}
+const sdkSchemaKeys = {
+  name: 'sdk-schema-literal-keys',
+  setup(build) {
+    build.onLoad({ filter: SCHEMA_MODULE }, async (args) => ({ contents: literalSchemaKeys(await fs.promises.readFile(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
+/** A client reads only `version` from its package.json (the user agent): the rest is 2 KB per client. */
+const sdkPackageVersion = {
+  name: 'sdk-package-version',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]package\.json$/ }, async (args) => {
+      const { name, version } = JSON.parse(await fs.promises.readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ name, version }), loader: 'json' };
+    });
+  },
+};
+
+/**
+ * Event streams (S3 SelectObjectContent, Bedrock's streaming APIs...): no operation this project calls
+ * has one, yet every client bundles their codec (15 KB: @smithy/core loads it for an operation that
+ * needs it, the S3 client builds its marshaller). A stand-in keeps the client's configuration
+ * working and throws, naming this file, if an event stream is ever read or written.
+ */
+const noEventStreams = {
+  name: 'no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, () => ({ path: 'event-streams', namespace: 'no-event-streams' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      contents: [
+        'const unsupported = () => { throw new Error("AWS SDK event streams are left out of the bundles (infra/esbuild/plugins.js, no-event-streams)"); };',
+        'export const eventStreamSerdeProvider = () => ({ serialize: unsupported, deserialize: unsupported });',
+        'export const resolveEventStreamSerdeConfig = (input) => Object.assign(input, { eventStreamMarshaller: eventStreamSerdeProvider(input) });',
+        'export class EventStreamSerde { constructor() { unsupported(); } }',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
+const SDK_PACKAGE = /^@(aws-sdk|smithy)\//;
+const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
+
+/**
+ * The AWS SDK values a source file imports, by package: `import { A, type B, C as D } from '@aws-sdk/x'`
+ * gives x: [A, C]. Only named imports are allowed (a default or namespace import would hide the names,
+ * a re-export would skip the stand-in); a type imported without `type` would be asked of the SDK as a
+ * value, which eslint's consistent-type-imports rules out.
+ */
+function sdkImports(text, file = 'source') {
+  const found = new Map();
+  const reExport = /\bexport\s+[^;'"]*?from\s*['"](@(?:aws-sdk|smithy)\/[^'"]+)['"]/.exec(text);
+  if (reExport) throw new Error(`${file}: import from '${reExport[1]}' and export your own name; a re-export would escape the lazy SDK`);
+  for (const m of text.matchAll(/\bimport\s+(type\s+)?([^;'"]*?)\s*from\s*['"]([^'"]+)['"]/g)) {
+    const [, typeOnly, clause, pkg] = m;
+    if (!SDK_PACKAGE.test(pkg) || typeOnly) continue;
+    if (!/^\{[^}]*\}$/.test(clause.trim())) throw new Error(`${file}: import the AWS SDK by name (import { X } from '${pkg}'), not "${clause.trim()}"`);
+    const names = clause
+      .trim()
+      .slice(1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && !s.startsWith('type '))
+      .map((s) => s.split(/\s+as\s+/)[0].trim());
+    if (names.length > 0) found.set(pkg, new Set([...(found.get(pkg) ?? []), ...names]));
+  }
+  return found;
+}
+
+/** Every source file's SDK imports, merged: what a lazy stand-in of a package must offer. */
+function projectSdkImports(files) {
+  const all = new Map();
+  for (const file of files) {
+    for (const [pkg, names] of sdkImports(fs.readFileSync(file, 'utf8'), file)) all.set(pkg, new Set([...(all.get(pkg) ?? []), ...names]));
+  }
+  return all;
+}
+
+const SIDECAR_SUFFIX = '.aws.js';
+
+/**
+ * Loads the AWS SDK when a function first uses it, not when Lambda loads the function. In the
+ * handler's bundle each SDK package is a stand-in whose values are getters; the SDK code the
+ * function imports is bundled apart, into `<handler>.aws.js` beside it (same zip), and the first
+ * getter read (`new GlueClient(...)`, `new GetTableCommand(...)`, an `instanceof`) requires it. Node
+ * then neither parses nor runs the SDK's ~300-450 KB at cold start for a path that makes no AWS call,
+ * and the path that does pays once, as before. Only the SDK is split: project modules stay in the
+ * handler's bundle, so their classes (errors) exist once.
+ */
+const lazyAwsSdk = {
+  name: 'lazy-aws-sdk',
+  setup(build) {
+    const options = build.initialOptions;
+    const entries = Array.isArray(options.entryPoints) ? options.entryPoints : Object.values(options.entryPoints ?? {});
+    if (entries.length !== 1 || !options.outdir) throw new Error('lazy-aws-sdk: expected one entry point and an outdir (one build per function)');
+    const entry = typeof entries[0] === 'string' ? entries[0] : entries[0].in;
+    const sidecar = `${path.basename(entry).replace(/\.[cm]?[jt]s$/, '')}${SIDECAR_SUFFIX}`;
+    options.metafile = true;
+    let projectImports;
+
+    build.onStart(() => {
+      projectImports = undefined;
+    });
+    build.onResolve({ filter: SDK_PACKAGE }, (args) => {
+      if (args.namespace !== 'file' || inNodeModules(args.importer)) return undefined;
+      // sideEffects: false lets esbuild drop a stand-in nothing reads (a client the function never builds).
+      return { path: args.path, namespace: 'lazy-aws-sdk', sideEffects: false };
+    });
+    build.onResolve({ filter: /\.aws\.js$/, namespace: 'lazy-aws-sdk-runtime' }, (args) => ({ path: args.path, external: true }));
+    build.onResolve({ filter: /^lazy-aws-sdk-runtime$/, namespace: 'lazy-aws-sdk' }, () => ({ path: 'runtime', namespace: 'lazy-aws-sdk-runtime' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-aws-sdk-runtime' }, () => ({ contents: standInRuntime(sidecar), loader: 'js', resolveDir: ROOT }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-aws-sdk' }, (args) => {
+      // A stand-in offers every name any source file imports from the package; the sidecar holds the ones this function's files import.
+      projectImports ??= projectSdkImports(sourceFiles());
+      const names = JSON.stringify([...(projectImports.get(args.path) ?? [])]);
+      return { contents: `module.exports = require("lazy-aws-sdk-runtime")(${JSON.stringify(args.path)}, ${names});`, loader: 'js', resolveDir: ROOT };
+    });
+    build.onEnd(async (result) => {
+      if (result.errors.length > 0 || !result.metafile) return;
+      const bundled = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+      const used = new Set(bundled.filter((input) => input.startsWith('lazy-aws-sdk:')).map((input) => input.slice('lazy-aws-sdk:'.length)));
+      const files = bundled
+        .filter((input) => !input.includes(':') && !inNodeModules(input) && /\.[cm]?[jt]s$/.test(input))
+        .map((input) => path.resolve(options.absWorkingDir ?? process.cwd(), input));
+      // The packages whose stand-in the bundle kept, with the names its source files import from them.
+      const imports = new Map([...projectSdkImports(files)].filter(([pkg]) => used.has(pkg)));
+      const target = path.join(options.outdir, sidecar);
+      if (imports.size === 0) {
+        await fs.promises.rm(target, { force: true });
+        return;
+      }
+      await build.esbuild.build({
+        ...options,
+        entryPoints: undefined,
+        outdir: undefined,
+        metafile: false,
+        stdin: { contents: sidecarEntry(imports), resolveDir: ROOT, sourcefile: sidecar, loader: 'js' },
+        outfile: target,
+        plugins: [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion],
+      });
+    });
+  },
+};
+
+/** The project's source files a bundle can hold (handlers and lib). */
+function sourceFiles() {
+  const walk = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : /\.ts$/.test(d.name) ? [path.join(dir, d.name)] : []));
+  return ['handlers', 'lib'].flatMap((dir) => walk(path.join(ROOT, dir)));
+}
+
+/**
+ * What the stand-ins share (CommonJS, so that esbuild reads their values where they are used): a
+ * package's stand-in is an object of getters that require the sidecar on first read.
+ */
+function standInRuntime(sidecar) {
+  return [
+    'let packages;',
+    `const load = () => (packages ??= require(${JSON.stringify(`./${sidecar}`)}).packages);`,
+    'module.exports = (pkg, names) =>',
+    '  Object.defineProperties({}, Object.fromEntries(names.map((n) => [n, { enumerable: true, get: () => load()[pkg][n] }])));',
+  ].join('\n');
+}
+
+/** The sidecar's source: the values the function's files import, by package. */
+function sidecarEntry(imports) {
+  const lines = [];
+  const packages = [];
+  let i = 0;
+  for (const [pkg, names] of [...imports].sort(([a], [b]) => a.localeCompare(b))) {
+    const local = [...names].sort().map((n) => [n, `$${i++}`]);
+    lines.push(`import { ${local.map(([n, l]) => `${n} as ${l}`).join(', ')} } from ${JSON.stringify(pkg)};`);
+    packages.push(`  ${JSON.stringify(pkg)}: { ${local.map(([n, l]) => `${n}: ${l}`).join(', ')} },`);
+  }
+  return [...lines, 'export const packages = {', ...packages, '};'].join('\n');
+}
+
+module.exports = [lazyAwsSdk, envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion];
+module.exports.literalSchemaKeys = literalSchemaKeys;
+module.exports.sdkImports = sdkImports;
+module.exports.SIDECAR_SUFFIX = SIDECAR_SUFFIX;

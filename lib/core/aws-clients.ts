@@ -3,7 +3,9 @@
  * (backs off on throttling and rate-limits the client) for Glue, S3, Athena, DynamoDB and SQS, and for SageMaker
  * the standard strategy with full-jitter exponential backoff (see sageMakerRetryStrategy). Endpoints
  * follow the SDK's standard variables, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, so a local
- * emulator can be used.
+ * emulator can be used. Credentials come from the environment (lib/core/env-credentials.ts): in the
+ * Lambda bundles the SDK is loaded on first use (infra/esbuild/plugins.js, lazy-aws-sdk), and the SDK's
+ * own default chain is left out of them.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +14,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { defaultProvider } from './env-credentials';
 
 export interface ClientOptions {
   retryMode: 'standard' | 'adaptive';
@@ -54,9 +57,12 @@ function once<T>(make: () => T): () => T {
 // S3 emulators are usually addressed by path (http://localhost:4566/bucket/key).
 const s3PathStyle = () => Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
 
-export const glueClient = /* @__PURE__ */ once(() => new GlueClient(clientOptions()));
-export const athenaClient = /* @__PURE__ */ once(() => new AthenaClient(clientOptions()));
-export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...clientOptions(), forcePathStyle: s3PathStyle() }));
+// Every client's settings: retries, and credentials from the environment.
+const common = () => ({ ...clientOptions(), credentialDefaultProvider: defaultProvider });
+
+export const glueClient = /* @__PURE__ */ once(() => new GlueClient(common()));
+export const athenaClient = /* @__PURE__ */ once(() => new AthenaClient(common()));
+export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...common(), forcePathStyle: s3PathStyle() }));
 /**
  * The SageMaker client's settings (the fan-out benchmark builds its client from them too).
  * `cacheMiddleware`: a fan-out sends hundreds of calls per invocation, and without it the SDK rebuilds
@@ -65,9 +71,9 @@ export const s3Client = /* @__PURE__ */ once(() => new S3Client({ ...clientOptio
  */
 export function sageMakerClientConfig() {
   const { maxAttempts } = clientOptions();
-  return { maxAttempts, retryStrategy: sageMakerRetryStrategy(maxAttempts), cacheMiddleware: true };
+  return { maxAttempts, retryStrategy: sageMakerRetryStrategy(maxAttempts), cacheMiddleware: true, credentialDefaultProvider: defaultProvider };
 }
 
 export const sageMakerClient = /* @__PURE__ */ once(() => new SageMakerClient(sageMakerClientConfig()));
-export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient(clientOptions()));
-export const sqsClient = /* @__PURE__ */ once(() => new SQSClient(clientOptions()));
+export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient(common()));
+export const sqsClient = /* @__PURE__ */ once(() => new SQSClient(common()));

@@ -1,6 +1,9 @@
-/** Wraps a Lambda handler with middy and the Powertools middlewares, in the order middy documents. */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+/**
+ * Wraps a Lambda handler with the Powertools logger and metrics, in the order middy documents (logger,
+ * then metrics). Written out rather than with middy: @middy/core loads node:stream/web and the web
+ * streams at cold start, for streamed responses no function here sends (docs/design.md, "Bundle
+ * sizes and cold start").
+ */
 import type { Context } from 'aws-lambda';
 import { InvalidInputError, safeMessage, truncate } from './errors';
 import { JsonTextError, parseJsonText } from './json-text';
@@ -11,11 +14,6 @@ import { logger, metrics } from './powertools';
  * added none: logMetrics then warns "No application metrics to publish" on every such invocation
  * (an ignored event, a fan-in message, each test), a warning nobody can act on here.
  */
-const publishMetrics: middy.MiddlewareObj = {
-  after: async () => flushMetrics(),
-  onError: async () => flushMetrics(),
-};
-
 function flushMetrics(): void {
   if (metrics.hasStoredMetrics()) {
     metrics.publishStoredMetrics();
@@ -26,14 +24,31 @@ function flushMetrics(): void {
   }
 }
 
-/** `metrics: false` for a function that publishes none. */
+/**
+ * The handler with the Lambda context in every log line (keys appended during the invocation are
+ * dropped after it, as injectLambdaContext's resetKeys does) and its metrics published after it,
+ * whether it returns or throws; a string event meant as JSON that is not JSON is refused first
+ * (refuseNonJsonEvent). `metrics: false` for a function that publishes none.
+ */
 export function withPowertools<E, R>(handler: (event: E, context: Context) => Promise<R>, options: { metrics?: boolean } = {}) {
-  const wrapped = middy(handler);
-  // `sls invoke local` sets IS_LOCAL; on Lambda the thrown error is left as it is.
-  if (process.env.IS_LOCAL) wrapped.use({ onError: async (request) => showErrorName(request.error) });
-  wrapped.use({ before: async (request) => refuseNonJsonEvent(request.event) });
-  wrapped.use(injectLambdaContext(logger, { resetKeys: true }));
-  return options.metrics === false ? wrapped : wrapped.use(publishMetrics);
+  const publish = options.metrics !== false;
+  return async (event: E, context: Context): Promise<R> => {
+    logger.refreshSampleRateCalculation();
+    logger.addContext(context);
+    logger.logEventIfEnabled(event);
+    try {
+      refuseNonJsonEvent(event);
+      return await handler(event, context);
+    } catch (error) {
+      // `sls invoke local` sets IS_LOCAL; on Lambda the thrown error is left as it is.
+      if (process.env.IS_LOCAL) showErrorName(error);
+      throw error;
+    } finally {
+      logger.clearBuffer();
+      logger.resetKeys();
+      if (publish) flushMetrics();
+    }
+  };
 }
 
 /**

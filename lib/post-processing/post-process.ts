@@ -11,7 +11,8 @@ import { runRegistrations, type Registrars, type RegistrationOutcome } from './r
 import { executionFailureReason, listProcessingSteps, ProcessingOutputs } from './sagemaker';
 
 export interface PostProcessingDeps {
-  sageMaker: SageMakerClient;
+  /** Called only for an event that needs SageMaker: an ignored event builds no client (and loads no SDK). */
+  sageMaker: () => SageMakerClient;
   registrars: Registrars;
 }
 
@@ -22,16 +23,16 @@ export type PostProcessingReport =
 
 /** The outputs of the processing steps the decision concerns: the one step, or every succeeded step of the execution. */
 async function resolveOutputs(
-  sageMaker: SageMakerClient,
+  sageMaker: () => SageMakerClient,
   decision: Extract<RoutingDecision, { action: 'register' }>,
   executionArn: string,
 ): Promise<StepOutputs[]> {
   if (!decision.routes.some((r) => r.scope === 'outputs')) return [];
-  const outputs = new ProcessingOutputs(sageMaker);
+  const outputs = new ProcessingOutputs(sageMaker());
   const steps =
     decision.trigger === 'step'
       ? [{ stepName: decision.stepName, processingJobArn: decision.processingJobArn }]
-      : await listProcessingSteps(sageMaker, executionArn);
+      : await listProcessingSteps(sageMaker(), executionArn);
   return Promise.all(steps.map(async (s) => ({ stepName: s.stepName, s3Uris: await outputs.of(s.processingJobArn) })));
 }
 
@@ -53,7 +54,7 @@ export async function postProcessPipelineEvent(
       return {
         action: 'explained-failure',
         pipeline: decision.pipeline,
-        failureReason: await executionFailureReason(deps.sageMaker, executionArn),
+        failureReason: await executionFailureReason(deps.sageMaker(), executionArn),
       };
     case 'register': {
       const plan = planRegistrations(decision.routes, await resolveOutputs(deps.sageMaker, decision, executionArn));

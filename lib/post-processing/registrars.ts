@@ -10,10 +10,11 @@ import { createPartitions } from '../partitions/create-partitions';
 import { repairTable } from '../partitions/repair-table';
 import type { Registrars } from './run-registrations';
 
+/** The clients, each built when a registration first needs it (a Glue route builds no Athena client). */
 export interface RegistrarDeps {
-  s3: S3Client;
-  glue: GlueClient;
-  athena: AthenaClient;
+  s3: () => S3Client;
+  glue: () => GlueClient;
+  athena: () => AthenaClient;
   /** Milliseconds left in the invocation: Athena polling stops before it runs out. */
   remainingTimeMs: () => number;
 }
@@ -26,14 +27,14 @@ export interface RegistrarDeps {
 export function partitionRegistrars({ s3, glue, athena, remainingTimeMs }: RegistrarDeps): Registrars {
   return {
     glue: async (request) => {
-      const result = await createPartitions({ s3, glue, remainingTimeMs }, request);
+      const result = await createPartitions({ s3: s3(), glue: glue(), remainingTimeMs }, request);
       if (result.incomplete) {
         throw new DeadlineError(`out of time after registering ${result.added} partitions; the rest are registered on retry (summary ${result.summary})`);
       }
       return result;
     },
     athena: async (request) => {
-      const result = await repairTable({ athena, s3, glue, remainingTimeMs }, request);
+      const result = await repairTable({ athena: athena(), s3: s3(), glue: glue(), remainingTimeMs }, request);
       if (result.incomplete) {
         throw new DeadlineError(`out of time after adding ${result.added} partitions through Athena; the rest are added on retry (summary ${result.summary})`);
       }

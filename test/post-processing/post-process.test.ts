@@ -36,7 +36,7 @@ function setup() {
     { name: 'train' },
   ]);
   const registrars = new FakeRegistrars();
-  return { sageMaker, registrars, deps: { sageMaker: sageMaker.client(), registrars } };
+  return { sageMaker, registrars, deps: { sageMaker: () => sageMaker.client(), registrars } };
 }
 
 const registered = (report: PostProcessingReport) =>
@@ -109,7 +109,7 @@ describe('postProcessPipelineEvent', () => {
     sageMaker.addExecution('myPipeline-123', EXECUTION_ID, [{ name: 'x', outputs: ['s3://elsewhere/out/'] }]);
     const registrars = new FakeRegistrars();
 
-    const report = await postProcessPipelineEvent({ sageMaker: sageMaker.client(), registrars }, config, succeeded);
+    const report = await postProcessPipelineEvent({ sageMaker: () => sageMaker.client(), registrars }, config, succeeded);
 
     expect(registered(report)).toEqual(['summary:*:true']);
     expect(report.action === 'registered' && report.plan.skipped.map((s) => s.route.table)).toEqual(['features', 'scores']);
@@ -123,7 +123,7 @@ describe('postProcessPipelineEvent', () => {
     const registrars = new FakeRegistrars();
 
     const report = await postProcessPipelineEvent(
-      { sageMaker: sageMaker.client(), registrars },
+      { sageMaker: () => sageMaker.client(), registrars },
       config,
       PipelineStepStatusChangeEvent.parse(stepEvent),
     );
@@ -137,7 +137,7 @@ describe('postProcessPipelineEvent', () => {
     sageMaker.addExecution('myPipeline-123', EXECUTION_ID, [], 'Step failed: ClientError: out of memory');
     const registrars = new FakeRegistrars();
 
-    const report = await postProcessPipelineEvent({ sageMaker: sageMaker.client(), registrars }, config, withStatus('Failed'));
+    const report = await postProcessPipelineEvent({ sageMaker: () => sageMaker.client(), registrars }, config, withStatus('Failed'));
 
     expect(report).toEqual({ action: 'explained-failure', pipeline: 'myPipeline-123', failureReason: 'Step failed: ClientError: out of memory' });
     expect(registrars.glueCalls).toHaveLength(0);
@@ -153,10 +153,19 @@ describe('postProcessPipelineEvent', () => {
     expect(registrars.athenaCalls).toHaveLength(0);
   });
 
+  it('builds no SageMaker client for an event it ignores', async () => {
+    const { deps } = setup();
+    const sageMaker = jest.fn(deps.sageMaker);
+
+    await postProcessPipelineEvent({ ...deps, sageMaker }, config, withStatus('Executing'));
+
+    expect(sageMaker).not.toHaveBeenCalled();
+  });
+
   it('fails when SageMaker cannot list the steps (the invocation is retried)', async () => {
     const sageMaker = new FakeSageMaker();
     await expect(
-      postProcessPipelineEvent({ sageMaker: sageMaker.client(), registrars: new FakeRegistrars() }, config, succeeded),
+      postProcessPipelineEvent({ sageMaker: () => sageMaker.client(), registrars: new FakeRegistrars() }, config, succeeded),
     ).rejects.toThrow(/Pipeline execution not found/);
   });
 });

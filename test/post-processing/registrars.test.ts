@@ -9,7 +9,7 @@ function setup(remainingMs: number, parameters?: Record<string, string>) {
   const t = partitionedTable();
   t.fakeGlue.addTable(DATABASE, { ...tableDefinition(`s3://${BUCKET}/${PREFIX}`, ['process_date', 'shard']), Parameters: parameters });
   t.fakeS3.put(BUCKET, `${PREFIX}process_date=2021-12-15/shard=0/a.csv`, `${PREFIX}process_date=abc/shard=0/a.csv`);
-  const registrars = partitionRegistrars({ s3: t.s3, glue: t.glue, athena: new AthenaClient({ region: 'us-east-1' }), remainingTimeMs: () => remainingMs });
+  const registrars = partitionRegistrars({ s3: () => t.s3, glue: () => t.glue, athena: () => new AthenaClient({ region: 'us-east-1' }), remainingTimeMs: () => remainingMs });
   return { ...t, registrars };
 }
 
@@ -34,5 +34,14 @@ describe('partitionRegistrars', () => {
     const iceberg = setup(600_000, { table_type: 'ICEBERG' });
     await expect(iceberg.registrars.glue({ database: DATABASE, table: TABLE })).rejects.toThrow(InvalidInputError);
     await expect(iceberg.registrars.athena({ database: DATABASE, table: TABLE, mode: 'add' })).rejects.toThrow(/is an Iceberg table/);
+  });
+
+  it('builds the Athena client for an Athena registration only', async () => {
+    const t = partitionedTable();
+    t.fakeGlue.addTable(DATABASE, tableDefinition(`s3://${BUCKET}/${PREFIX}`, ['process_date', 'shard']));
+    const athena = jest.fn(() => new AthenaClient({ region: 'us-east-1' }));
+    const registrars = partitionRegistrars({ s3: () => t.s3, glue: () => t.glue, athena, remainingTimeMs: () => 600_000 });
+    await registrars.glue({ database: DATABASE, table: TABLE });
+    expect(athena).not.toHaveBeenCalled();
   });
 });

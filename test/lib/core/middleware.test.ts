@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { InvalidInputError } from '../../../lib/core/errors';
 import { executionArnProblem, showErrorName, withPowertools } from '../../../lib/core/middleware';
 import { hostileString } from '../../properties/hostile';
-import { metrics, MetricUnit } from '../../../lib/core/powertools';
+import { logger, metrics, MetricUnit } from '../../../lib/core/powertools';
 import { lambdaContext } from '../../helpers/lambda-context';
 
 // A class whose name differs from its `name`, as every class does once esbuild has minified it.
@@ -36,6 +36,17 @@ describe('withPowertools', () => {
   it('leaves the error as it is on Lambda (which reports error.name)', async () => {
     const error = await thrownBy(failing());
     expect(error.constructor).toBe(T);
+  });
+
+  it('adds the Lambda context to the logs, and drops the keys an invocation appended, whether it returns or throws', async () => {
+    const addContext = jest.spyOn(logger, 'addContext');
+    const resetKeys = jest.spyOn(logger, 'resetKeys');
+    const context = lambdaContext();
+    await withPowertools(async () => logger.appendKeys({ childExecutionArn: 'x' }))({}, context);
+    await thrownBy(failing());
+    expect(addContext).toHaveBeenNthCalledWith(1, context);
+    expect(resetKeys).toHaveBeenCalledTimes(2);
+    jest.restoreAllMocks();
   });
 });
 
