@@ -7,6 +7,7 @@
 import type { Context } from 'aws-lambda';
 import { InvalidInputError, safeMessage, truncate } from './errors';
 import { JsonTextError, parseJsonText } from './json-text';
+import { isPipelineExecutionArn } from './execution-arn';
 import { logger, metrics } from './powertools';
 
 /**
@@ -76,29 +77,6 @@ export function refuseNonJsonEvent(event: unknown): void {
     if (!(error instanceof JsonTextError)) throw error;
     throw new InvalidInputError(safeMessage(`Invalid input: event: not valid JSON (${error.message})`), ['event']);
   }
-}
-
-const EXECUTION_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline\/[^/]+\/execution\/[^/\s]+$/i;
-
-/** True when the value is a SageMaker pipeline execution ARN. */
-export const isPipelineExecutionArn = (value: unknown): value is string =>
-  typeof value === 'string' && EXECUTION_ARN.test(value);
-
-const EXECUTION_ARN_FORM = 'arn:aws:sagemaker:<region>:<account>:pipeline/<name>/execution/<id>';
-
-/** What is wrong with a value given as a pipeline execution ARN, said whole (the value itself may be cut in the message). */
-export function executionArnProblem(value: unknown): string {
-  if (typeof value !== 'string') return `expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
-  const arn = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):(.*)$/.exec(value.trim());
-  if (!arn) return `not an ARN: expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
-  const [, , service, , , resource = ''] = arn;
-  if (service !== 'sagemaker') return `a ${truncate(service || 'malformed', 30)} ARN, not a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
-  if (/^pipeline\/[^/]+\/?$/i.test(resource)) {
-    return 'a pipeline ARN, not a pipeline execution ARN: pass Execution.PipelineExecutionArn (it ends in /execution/<id>)';
-  }
-  const kind = /^([a-z-]+)\//i.exec(resource)?.[1];
-  if (kind && kind.toLowerCase() !== 'pipeline') return `a SageMaker ${truncate(kind, 30)} ARN, not a pipeline execution ARN (${EXECUTION_ARN_FORM})`;
-  return `expected a SageMaker pipeline execution ARN (${EXECUTION_ARN_FORM})`;
 }
 
 /**

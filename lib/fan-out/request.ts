@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { JsonNumber, JsonTextError, parseJsonText } from '../core/json-text';
-import { executionArnProblem, isPipelineExecutionArn } from '../core/middleware';
+import { executionArnProblem, isPipelineExecutionArn } from '../core/execution-arn';
 import { boolean, coerced, float, integer, list, MAX_INPUT_DEPTH, nonEmptyText } from '../lambda-step/inputs';
 import { MAX_PARAMETER_NAME_LENGTH, PARAMETER_NAME } from './parameter-name';
 

@@ -7,7 +7,8 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { clientOptions, fullJitterBackoff, glueClient, sageMakerClient, sageMakerClientConfig } from '../../../lib/core/aws-clients';
 import { readEnv, requiredVar } from '../../../lib/core/config';
 import { ConfigurationError } from '../../../lib/core/errors';
-import { findExecutionArn, isPipelineExecutionArn } from '../../../lib/core/middleware';
+import { isPipelineExecutionArn } from '../../../lib/core/execution-arn';
+import { findExecutionArn } from '../../../lib/core/middleware';
 import { FakeSageMaker } from '../../../doubles/fake-sagemaker';
 import { fakeSageMakerRequestHandler } from '../../../doubles/fake-sagemaker-http';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { InvalidInputError } from '../../../lib/core/errors';
-import { executionArnProblem, showErrorName, withPowertools } from '../../../lib/core/middleware';
+import { executionArnProblem } from '../../../lib/core/execution-arn';
+import { showErrorName, withPowertools } from '../../../lib/core/middleware';
 import { hostileString } from '../../properties/hostile';
 import { logger, metrics, MetricUnit } from '../../../lib/core/powertools';
 import { lambdaContext } from '../../helpers/lambda-context';
