@@ -97,8 +97,8 @@ export const ATHENA_GLUE_ACTIONS = [
 
 // Lambda creates and deletes the network interfaces of a function in a VPC with its role. These EC2
 // actions take no resource narrower than `*` that works for every subnet (AWSLambdaVPCAccessExecutionRole
-// grants them on `*`): the template test allow-lists them.
-const VPC_ENI_ACTIONS = [
+// grants them on `*`): the template test allows `*` for these only.
+export const VPC_ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',
   'ec2:DescribeNetworkInterfaces',
   'ec2:DescribeSubnets',

@@ -10,6 +10,7 @@ import executionEvent from '../../events/on-pipeline-execution-status-succeeded.
 import stepEvent from '../../events/on-pipeline-execution-status-step-succeeded.json';
 import unroutedEvent from '../../events/on-pipeline-execution-status-unrouted-pipeline.json';
 import { FUNCTIONS } from '../../infra/catalog';
+import { VPC_ENI_ACTIONS } from '../../infra/iam';
 import { functionName } from '../../infra/names';
 import { buildStack } from '../../infra/stack';
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../lib/core/metric-names';
@@ -66,15 +67,7 @@ const roleOf = (fnLogicalId: string): Resource => {
 // function in a VPC (no narrower resource works for them). Metrics go through EMF logs, so
 // cloudwatch:PutMetricData is not needed.
 // With deploy.lakeFormation, lakeformation:GetDataAccess (no resource-level permissions) joins them.
-const STAR_RESOURCE_ALLOWED = new Set([
-  'lakeformation:GetDataAccess',
-  'ec2:CreateNetworkInterface',
-  'ec2:DescribeNetworkInterfaces',
-  'ec2:DescribeSubnets',
-  'ec2:DeleteNetworkInterface',
-  'ec2:AssignPrivateIpAddresses',
-  'ec2:UnassignPrivateIpAddresses',
-]);
+const STAR_RESOURCE_ALLOWED = new Set(['lakeformation:GetDataAccess', ...VPC_ENI_ACTIONS]);
 
 // What onPipelineExecutionStatus calls with the shipped config (a glue route with updateMoved, an
 // athena-add and an athena-msck route, scope outputs): besides its logs.
