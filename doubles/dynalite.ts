@@ -8,6 +8,8 @@ const dynalite = require('dynalite') as (options: { createTableMs: number }) => 
 import { fanOutTable } from '../infra/fan-out';
 
 export interface LocalDynamo {
+  /** The server's URL (what AWS_ENDPOINT_URL_DYNAMODB takes). */
+  endpoint: string;
   doc: DynamoDBDocumentClient;
   client: DynamoDBClient;
   close(): Promise<void>;
@@ -21,8 +23,9 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
@@ -35,8 +38,17 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
     new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' }),
   );
   return {
+    endpoint,
     client,
     doc: DynamoDBDocumentClient.from(client),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => client.destroy()),
   };
+}
+
+/** Starts dynalite with the fan-out table and points the handlers at it (AWS_ENDPOINT_URL_DYNAMODB, FAN_OUT_TABLE). */
+export async function startFanOutTableForHandlers(tableName: string): Promise<LocalDynamo> {
+  const dynamo = await startDynalite(tableName);
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.FAN_OUT_TABLE = tableName;
+  return dynamo;
 }

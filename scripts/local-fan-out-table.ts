@@ -24,8 +24,7 @@ async function main() {
     const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'fan-out-progress.json'), 'utf8')) as { parentExecutionArn: string };
     await recordSampleFanOut(new FanInStore(dynamo.doc, table), event.parentExecutionArn);
   }
-  const endpoint = await dynamo.client.config.endpoint?.();
-  console.log(`AWS_ENDPOINT_URL_DYNAMODB=${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`);
+  console.log(`AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}`);
   const stop = () => void dynamo.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import callbackEvent from '../../events/fan-out-callback.json';
 import manifestEvent from '../../events/fan-out-manifest-callback.json';
 import { awsError } from '../../doubles/aws-error';
-import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { startFanOutTableForHandlers, type LocalDynamo } from '../../doubles/dynalite';
 import { FakeS3Objects } from '../../doubles/fake-s3-objects';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../doubles/fake-sagemaker';
 import { logger } from '../../lib/core/powertools';
@@ -44,10 +44,7 @@ describe('fanOutCallback: a parent whose token is readable is always answered', 
   const newParent = () => `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent-pipeline/execution/dlq${(parentCount += 1)}`;
 
   beforeAll(async () => {
-    dynamo = await startDynalite(TABLE);
-    const endpoint = await dynamo.client.config.endpoint?.();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    process.env.FAN_OUT_TABLE = TABLE;
+    dynamo = await startFanOutTableForHandlers(TABLE);
     process.env.FAN_OUT_QUEUE_NAME = 'fan-out';
     callback = (await import('../../handlers/fan-out-callback')).handler;
   });

@@ -12,7 +12,7 @@ import manifestEvent from '../../events/fan-out-manifest-callback.json';
 import distributedMapEvent from '../../events/fan-out-distributed-map-callback.json';
 import { logger } from '../../lib/core/powertools';
 import { FakeS3Objects } from '../../doubles/fake-s3-objects';
-import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { startFanOutTableForHandlers, type LocalDynamo } from '../../doubles/dynalite';
 import { FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../doubles/fake-sagemaker';
 import { sqsEventOf, START_FORMS, STOPPING_FORMS, type CallbackStep } from '../helpers/callback-messages';
 import { sampleEvent, sampleEventFiles } from '../helpers/events';
@@ -30,10 +30,7 @@ describe('fan-in handlers', () => {
   let sweep: (event: unknown, context: Context) => Promise<unknown>;
 
   beforeAll(async () => {
-    dynamo = await startDynalite(TABLE);
-    const endpoint = await dynamo.client.config.endpoint?.();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    process.env.FAN_OUT_TABLE = TABLE;
+    dynamo = await startFanOutTableForHandlers(TABLE);
     process.env.FAN_OUT_QUEUE_NAME = 'fan-out';
     process.env.FAN_OUT_SWEEP_MIN_AGE_MINUTES = '0';
     process.env.FAN_OUT_RESULTS_BUCKETS = 'example-results, other-results';

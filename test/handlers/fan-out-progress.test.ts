@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { InvalidInputError } from '../../lib/core/errors';
 import sampleEvent from '../../events/fan-out-progress.json';
-import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { startFanOutTableForHandlers, type LocalDynamo } from '../../doubles/dynalite';
 import { recordSampleFanOut, SAMPLE_FAILURE_REASON } from '../../doubles/sample-fan-out';
 import { FanInStore } from '../../lib/fan-out/fan-in-store';
 
@@ -14,10 +14,7 @@ describe('fanOutProgress', () => {
   let handler: (event: unknown, context: Context) => Promise<unknown>;
 
   beforeAll(async () => {
-    dynamo = await startDynalite(TABLE);
-    const endpoint = await dynamo.client.config.endpoint?.();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    process.env.FAN_OUT_TABLE = TABLE;
+    dynamo = await startFanOutTableForHandlers(TABLE);
     await recordSampleFanOut(new FanInStore(dynamo.doc, TABLE), sampleEvent.parentExecutionArn);
     handler = (await import('../../handlers/fan-out-progress')).handler;
   });

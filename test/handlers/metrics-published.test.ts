@@ -9,7 +9,7 @@ import sweepEvent from '../../events/sweep-fan-outs.json';
 import { sageMakerClient } from '../../lib/core/aws-clients';
 import { Metric } from '../../lib/core/metric-names';
 import { FanInStore } from '../../lib/fan-out/fan-in-store';
-import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { startFanOutTableForHandlers, type LocalDynamo } from '../../doubles/dynalite';
 import { captureMetrics, notInCatalog, type PublishedMetric } from '../helpers/emf';
 import { FakeRegistrars } from '../post-processing/fakes/registrars-fake';
 import { FakeSageMakerExecutions as FakeSageMaker } from '../../doubles/fake-sagemaker-executions';
@@ -31,10 +31,7 @@ describe('published metrics', () => {
   let published: PublishedMetric[];
 
   beforeAll(async () => {
-    dynamo = await startDynalite(TABLE);
-    const endpoint = await dynamo.client.config.endpoint?.();
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`;
-    process.env.FAN_OUT_TABLE = TABLE;
+    dynamo = await startFanOutTableForHandlers(TABLE);
     process.env.FAN_OUT_STALLED_AFTER_MINUTES = '60';
     fake.addExecution('myPipeline-123', 'p4jn9xou8a8s', [
       { name: 'features', outputs: ['s3://example-ml-bucket/myPipeline-123/features/day=2024-01-05/'] },
