@@ -43,7 +43,12 @@ export interface FanInHeader {
   lastEndedAt?: string;
   /** The Distributed Map options the fan-out was started with (absent: not asked). */
   policy?: FanOutPolicy;
-  /** Children holding a place under `policy.maxRunning` (started or starting, not ended). */
+  /**
+   * Children holding a place under `policy.maxRunning`: taken before a start, given up only when the
+   * child's end is counted (a child whose start failed keeps its place until a later call starts it).
+   */
+  places?: number[];
+  /** How many places are held (`places.length`; 0 when maxRunning was not asked). */
   running?: number;
   /** RetryPipelineExecution calls sent for children (childRetries, and the parent's redrive). */
   retried?: number;

@@ -1,6 +1,7 @@
 /**
  * The fan-in state in one DynamoDB table (pk, sk), written only with conditional or idempotent updates:
- * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state;
+ * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state,
+ *   and under maxRunning the set of child ids holding a place (`placeIds`);
  * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
  * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
  * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
@@ -100,11 +101,17 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
     ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
-    ...(item.running === undefined ? {} : { running: num('running') }),
+    ...(isPolicy(item.policy) && item.policy.maxRunning !== undefined ? placesOf(item.placeIds) : {}),
     ...(item.retried === undefined ? {} : { retried: num('retried') }),
     ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
     ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
   };
+}
+
+/** The ids of the children holding a place (a string set, absent when empty). */
+function placesOf(placeIds: unknown): { places: number[]; running: number } {
+  const places = placeIds instanceof Set ? [...(placeIds as Set<string>)].map(Number).sort((a, b) => a - b) : [];
+  return { places, running: places.length };
 }
 
 /** DynamoDB adapter of the fan-in. */
@@ -120,7 +127,20 @@ export class FanInStore {
   async create(
     header: Omit<
       FanInHeader,
-      'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded' | 'running' | 'retried' | 'resultsObject' | 'redrive'
+      | 'endedCount'
+      | 'succeeded'
+      | 'failed'
+      | 'stopped'
+      | 'failedChildren'
+      | 'state'
+      | 'createdAt'
+      | 'lastEndedAt'
+      | 'childrenRecorded'
+      | 'places'
+      | 'running'
+      | 'retried'
+      | 'resultsObject'
+      | 'redrive'
     >,
   ): Promise<boolean> {
     const put = () =>
@@ -136,8 +156,6 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
-            // Places under maxRunning are counted only when it is asked for.
-            ...(header.policy?.maxRunning === undefined ? {} : { running: 0 }),
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -399,13 +417,11 @@ export class FanInStore {
       update += ', pendingCount :minus';
       values[':minus'] = -1;
     }
-    // Its place under maxRunning is freed by the same write that counts the end: a duplicate frees none.
-    if (options.releasePlace) {
-      update += ', running :minus';
-      values[':minus'] = -1;
-    }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
     update += ' SET lastEndedAt = :now';
+    // Its place under maxRunning is freed by the same write that counts the end (a set's DELETE: a
+    // repeated write frees nothing more, and no other child's place).
+    if (options.releasePlace) update += ' DELETE placeIds :id';
     const out = await conditional(() =>
       this.updateHeader(parent, {
         UpdateExpression: update,
@@ -499,29 +515,20 @@ export class FanInStore {
   }
 
   /**
-   * Takes up to `count` places under the fan-out's maxRunning, one conditional write each; returns how
-   * many it took (the rest of the children wait).
+   * Takes a place under the fan-out's maxRunning for child `id`: one conditional write adding the id to
+   * the set of places (`size` of a set counts its elements). False when the places are all held, or
+   * this child already holds one (a concurrent call took it, or this call's write was sent twice):
+   * `get` tells which.
    */
-  async takePlaces(parent: string, count: number, maxRunning: number): Promise<number> {
-    let taken = 0;
-    while (taken < count) {
-      const out = await conditional(() =>
-        this.updateHeader(parent, {
-          UpdateExpression: 'ADD running :one',
-          ConditionExpression: 'running < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': maxRunning },
-        }),
-      );
-      if (!out) break;
-      taken += 1;
-    }
-    return taken;
-  }
-
-  /** Gives back `count` places taken for starts that did not happen. */
-  async givePlacesBack(parent: string, count: number): Promise<void> {
-    if (count <= 0) return;
-    await this.updateHeader(parent, { UpdateExpression: 'ADD running :minus', ExpressionAttributeValues: { ':minus': -count } });
+  async takePlace(parent: string, id: number, maxRunning: number): Promise<boolean> {
+    const out = await conditional(() =>
+      this.updateHeader(parent, {
+        UpdateExpression: 'ADD placeIds :id',
+        ConditionExpression: '(attribute_not_exists(placeIds) OR size(placeIds) < :max) AND NOT contains(placeIds, :idText)',
+        ExpressionAttributeValues: { ':id': new Set([String(id)]), ':idText': String(id), ':max': maxRunning },
+      }),
+    );
+    return out !== undefined;
   }
 
   /**

@@ -144,7 +144,7 @@ export async function sweepFanOut(
             const found = policy && child.executionArn !== undefined ? await deps.store.lookup(child.executionArn) : undefined;
             const counted = found
               ? await childEnded(deps, found, child.executionArn ?? '', status, failureReason)
-              : await recordChildEnd(deps, parent, child, status, failureReason);
+              : await recordChildEnd(deps, parent, child, status, failureReason, { releasePlace: header.policy?.maxRunning !== undefined });
             if (!counted) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {
