@@ -40,7 +40,10 @@ const PENDING_PAGE = 100;
 
 /**
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
- * (one resume chain per fan-out); the sweep just uses the capacity that ends freed.
+ * (one resume chain per fan-out) and, after a start error that might pass (throttling that outlasted
+ * the client's retries, an outage), throws it, so that SQS delivers its message again and the last
+ * delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
+ * end events just use the capacity that ends freed.
  */
 export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
   const parent = header.parentExecutionArn;
@@ -56,6 +59,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
   const hints = lookupHints(header);
   let started = 0;
   let retryable = 0;
+  let startError: { error: unknown } | undefined;
   let places = header.places ?? [];
   // Children this call already tried: a page of them again (an index that lags) ends the loop.
   const tried = new Set<number>();
@@ -101,6 +105,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
         // next call starts it again with the same token (the same execution when it had started).
         logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
         retryable += 1;
+        startError ??= { error };
       }
     }
     // Deferred (quota, time), failed, maxRunning reached, or the last page: the rest waits for the next
@@ -109,6 +114,7 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     if (result.pending.length > 0 || result.failed.length > 0 || !more) break;
   }
   logger.info('started pending children', { parent, started, stillPending: retryable });
+  if (startError && options.scheduleResume) throw startError.error;
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
 }
 

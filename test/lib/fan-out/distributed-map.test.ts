@@ -121,9 +121,11 @@ describe('fan-in: Distributed Map options', () => {
           return moved;
         },
       });
-      await begin({ items: items(3), maxRunning: '1' });
+      // Thrown, so that SQS delivers the message again (its last delivery would fail the step).
+      await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
       expect(fake.running()).toHaveLength(1);
-      // The resume the failure scheduled: the place is still the running child's.
+      // Delivered again, and a resume: the place is still the running child's.
+      await begin({ items: items(3), maxRunning: '1' });
       await handleFanInMessage(deps, { resumeFanOut: parent });
       expect(fake.running()).toHaveLength(1);
       while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
