@@ -273,9 +273,10 @@ async function retryFailedChild(deps: FanInDeps, found: ChildLookup, executionAr
  * The attempts are used up, but the last one may not have begun: another call counted it and had not
  * yet sent its RetryPipelineExecution when this (duplicate) failure event read the execution, or that
  * call crashed in between. Counting the child as failed then would free its place while the retry
- * runs. So the last retry is sent again with its token (SageMaker completes a request no more than
- * once per token: a no-op when it had landed) and the execution read again: true when it is still
- * Failed, so the last attempt did fail.
+ * runs. So the last retry is sent again with its token ("an idempotent operation completes no more
+ * than once": https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/SageMaker/TRetryPipelineExecutionRequest.html,
+ * so a no-op when it had landed) and the execution read again: true when it is still Failed, so the
+ * last attempt did fail.
  */
 async function lastRetrySent(deps: FanInDeps, found: ChildLookup, executionArn: string, attempts: number): Promise<boolean> {
   if (attempts < 2) return true;

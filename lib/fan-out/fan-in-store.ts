@@ -516,7 +516,9 @@ export class FanInStore {
 
   /**
    * Takes a place under the fan-out's maxRunning for child `id`: one conditional write adding the id to
-   * the set of places (`size` of a set counts its elements). False when the places are all held, or
+   * the set of places (`size` of a set counts its elements:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html).
+   * False when the places are all held, or
    * this child already holds one (a concurrent call took it, or this call's write was sent twice):
    * `get` tells which.
    */
