@@ -20,11 +20,13 @@ import {
   type ChildLookup,
   type EndStatus,
   type FanInHeader,
+  type Place,
 } from './fan-in-state';
 import type { ChildStart } from './plan';
 import { describeExecution, errorName, executionStatus, isPermanentError, isRetryRefused, retryExecution, stopChildExecution } from './sagemaker';
 import { handOffSlot } from './slot-hand-off';
 import { isQuotaError, startChildExecutions } from './start-children';
+import { PLACE_LEASE_MS } from './timing';
 import { childRetryToken } from './tokens';
 
 /** What a started child's lookup item carries of its fan-out (LookupHints). */
@@ -101,8 +103,8 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
           releasePlace: maxRunning !== undefined,
         });
       } else {
-        // Started or not (a timeout, or its record failed after the start): it keeps its place, and the
-        // next call starts it again with the same token (the same execution when it had started).
+        // Started or not (a timeout, or its record failed after the start): it keeps its place, and a
+        // call after PLACE_LEASE_MS starts it again with the same token (the same execution if it had started).
         logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
         retryable += 1;
         startError ??= { error };
@@ -119,38 +121,40 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
 }
 
 /**
- * The children of `page` that may start under maxRunning: those holding a place already (taken by a
- * call whose start failed or was cut short; starting them again is idempotent by their token), then
- * as many as the free places allow, one conditional write each. A place is never given back before the
- * child's end is counted, so however calls interleave, crash or repeat a write, no more than
- * `maxRunning` children can be running: each has its place from before its start to after its end.
+ * The children of `page` that may start under maxRunning: as many as the free places allow (one
+ * conditional write each), and those whose place was taken longer than PLACE_LEASE_MS ago by a call
+ * that died or whose start failed (taken over by one caller; starting them again is idempotent by
+ * their token). A place is never given back before the child's end is counted, so however calls
+ * interleave, crash or repeat a write, no more than `maxRunning` children can be running: each holds
+ * its place from before its start until after its end.
  */
 async function withPlaces<T extends ChildStart>(
   deps: FanInDeps,
   parent: string,
   page: readonly T[],
-  known: readonly number[],
+  known: readonly Place[],
   maxRunning: number,
-): Promise<{ children: T[]; places: number[] }> {
-  let held = new Set(known);
+): Promise<{ children: T[]; places: Place[] }> {
+  let held = new Map(known.map((p) => [p.id, p]));
   let full = false;
   const children: T[] = [];
+  const expired = (place: Place) => place.takenAt <= deps.store.now() - PLACE_LEASE_MS;
   for (const child of page) {
-    if (held.has(child.id)) {
-      children.push(child);
-    } else if (!full) {
+    let place = held.get(child.id);
+    if (place === undefined && !full) {
       if (await deps.store.takePlace(parent, child.id, maxRunning)) {
-        held.add(child.id);
         children.push(child);
         continue;
       }
       // Refused: the places are all held, or another call took this child's (read which).
-      held = new Set((await deps.store.get(parent))?.places ?? []);
-      if (held.has(child.id)) children.push(child);
-      else full = true;
+      held = new Map(((await deps.store.get(parent))?.places ?? []).map((p) => [p.id, p]));
+      place = held.get(child.id);
+      if (place === undefined) full = true;
     }
+    // Held by a call that may still be starting it: only an expired place is taken over.
+    if (place !== undefined && expired(place) && (await deps.store.takeOverPlace(parent, place))) children.push(child);
   }
-  return { children, places: [...held] };
+  return { children, places: [...held.values()] };
 }
 
 /**

@@ -44,10 +44,11 @@ export interface FanInHeader {
   /** The Distributed Map options the fan-out was started with (absent: not asked). */
   policy?: FanOutPolicy;
   /**
-   * Children holding a place under `policy.maxRunning`: taken before a start, given up only when the
-   * child's end is counted (a child whose start failed keeps its place until a later call starts it).
+   * Children holding a place under `policy.maxRunning`, with when it was taken (ms): taken before a
+   * start, given up only when the child's end is counted (a child whose start failed keeps its place
+   * until, after PLACE_LEASE_MS, another call starts it).
    */
-  places?: number[];
+  places?: Place[];
   /** How many places are held (`places.length`; 0 when maxRunning was not asked). */
   running?: number;
   /** RetryPipelineExecution calls sent for children (childRetries, and the parent's redrive). */
@@ -56,6 +57,12 @@ export interface FanInHeader {
   resultsObject?: string;
   /** The callback token whose redrive (a retried parent) is under way. */
   redrive?: string;
+}
+
+/** A child's place under maxRunning. */
+export interface Place {
+  id: number;
+  takenAt: number;
 }
 
 /** The CallbackStep's Distributed Map options, as the header keeps them. */

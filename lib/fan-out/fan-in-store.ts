@@ -1,7 +1,7 @@
 /**
  * The fan-in state in one DynamoDB table (pk, sk), written only with conditional or idempotent updates:
  * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state,
- *   and under maxRunning the set of child ids holding a place (`placeIds`);
+ *   and under maxRunning the children holding a place (`places`, child id -> when taken);
  * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
  * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
  * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
@@ -20,7 +20,19 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { attemptsOf, endCounter, failedChildEntry, type ChildLookup, type FanOutPolicy, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
+import {
+  attemptsOf,
+  endCounter,
+  failedChildEntry,
+  type ChildLookup,
+  type FanOutPolicy,
+  type ChildRecord,
+  type ChildStatus,
+  type EndStatus,
+  type FanInHeader,
+  type FanInState,
+  type Place,
+} from './fan-in-state';
 import type { ChildStart } from './plan';
 
 /** Longest failure reason kept on a child item. */
@@ -101,16 +113,17 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
     ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
-    ...(isPolicy(item.policy) && item.policy.maxRunning !== undefined ? placesOf(item.placeIds) : {}),
+    ...(isPolicy(item.policy) && item.policy.maxRunning !== undefined ? placesOf(item.places) : {}),
     ...(item.retried === undefined ? {} : { retried: num('retried') }),
     ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
     ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
   };
 }
 
-/** The ids of the children holding a place (a string set, absent when empty). */
-function placesOf(placeIds: unknown): { places: number[]; running: number } {
-  const places = placeIds instanceof Set ? [...(placeIds as Set<string>)].map(Number).sort((a, b) => a - b) : [];
+/** The children holding a place (the map child id -> when taken). */
+function placesOf(map: unknown): { places: Place[]; running: number } {
+  const entries = typeof map === 'object' && map !== null ? Object.entries(map as Record<string, unknown>) : [];
+  const places = entries.map(([id, takenAt]) => ({ id: Number(id), takenAt: Number(takenAt) })).sort((a, b) => a.id - b.id);
   return { places, running: places.length };
 }
 
@@ -156,6 +169,8 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
+            // Under maxRunning: the children holding a place, by id (a map, so each can be freed by name).
+            ...(header.policy?.maxRunning === undefined ? {} : { places: {} }),
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -419,14 +434,19 @@ export class FanInStore {
     }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
     update += ' SET lastEndedAt = :now';
-    // Its place under maxRunning is freed by the same write that counts the end (a set's DELETE: a
+    // Its place under maxRunning is freed by the same write that counts the end (REMOVE by its id: a
     // repeated write frees nothing more, and no other child's place).
-    if (options.releasePlace) update += ' DELETE placeIds :id';
+    const names: Record<string, string> = {};
+    if (options.releasePlace) {
+      update += ' REMOVE places.#place';
+      names['#place'] = String(child.id);
+    }
     const out = await conditional(() =>
       this.updateHeader(parent, {
         UpdateExpression: update,
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
         ExpressionAttributeValues: values,
+        ...(options.releasePlace ? { ExpressionAttributeNames: names } : {}),
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -516,18 +536,30 @@ export class FanInStore {
 
   /**
    * Takes a place under the fan-out's maxRunning for child `id`: one conditional write adding the id to
-   * the set of places (`size` of a set counts its elements:
+   * the map of places while it holds fewer than `maxRunning` (`size` of a map counts its elements:
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html).
-   * False when the places are all held, or
-   * this child already holds one (a concurrent call took it, or this call's write was sent twice):
-   * `get` tells which.
+   * False when the places are all held, or this child already holds one (`get` tells which).
    */
   async takePlace(parent: string, id: number, maxRunning: number): Promise<boolean> {
     const out = await conditional(() =>
       this.updateHeader(parent, {
-        UpdateExpression: 'ADD placeIds :id',
-        ConditionExpression: '(attribute_not_exists(placeIds) OR size(placeIds) < :max) AND NOT contains(placeIds, :idText)',
-        ExpressionAttributeValues: { ':id': new Set([String(id)]), ':idText': String(id), ':max': maxRunning },
+        UpdateExpression: 'SET places.#place = :now',
+        ConditionExpression: 'size(places) < :max AND attribute_not_exists(places.#place)',
+        ExpressionAttributeNames: { '#place': String(id) },
+        ExpressionAttributeValues: { ':now': this.now(), ':max': maxRunning },
+      }),
+    );
+    return out !== undefined;
+  }
+
+  /** Takes over the place `place` (its lease expired): true for exactly one caller. */
+  async takeOverPlace(parent: string, place: Place): Promise<boolean> {
+    const out = await conditional(() =>
+      this.updateHeader(parent, {
+        UpdateExpression: 'SET places.#place = :now',
+        ConditionExpression: 'places.#place = :takenAt',
+        ExpressionAttributeNames: { '#place': String(place.id) },
+        ExpressionAttributeValues: { ':now': this.now(), ':takenAt': place.takenAt },
       }),
     );
     return out !== undefined;

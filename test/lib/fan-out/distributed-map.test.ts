@@ -8,7 +8,7 @@ import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { fanOutProgress } from '../../../lib/fan-out/progress';
 import { resultsWriter, writeResultsObject } from '../../../lib/fan-out/results-s3';
 import { sweepFanOut } from '../../../lib/fan-out/sweep';
-import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
+import { CLAIM_LEASE_MS, PLACE_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
 import { FakeS3Objects } from '../../../doubles/fake-s3-objects';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
@@ -133,11 +133,43 @@ describe('fan-in: Distributed Map options', () => {
       expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
     });
 
-    it('does not lose the places an invocation took before it died: its redelivery starts with them', async () => {
+    it('starts again, after its lease, a child SageMaker started but nothing recorded: the same execution, in the same place', async () => {
+      let clock = Date.now();
+      const store = new FanInStore(dynamo.doc, TABLE, () => clock);
+      let failOnce = true;
+      deps.store = Object.assign(Object.create(store) as FanInStore, {
+        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
+          if (failOnce) {
+            failOnce = false;
+            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+          }
+          return store.markStarted(...args);
+        },
+      });
+      await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
+      await begin({ items: items(3), maxRunning: '1' });
+      expect(fake.startCalls).toBe(1);
+      clock += PLACE_LEASE_MS;
+      await handleFanInMessage(deps, { resumeFanOut: parent });
+      expect(fake.startCalls).toBe(2);
+      expect(fake.executions.size).toBe(1);
+      expect((await deps.store.getChild(parent, 0))?.status).toBe('STARTED');
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(fake.peakRunning).toBe(1);
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
+    it('does not lose the places an invocation took before it died: a call after their lease starts with them', async () => {
+      let clock = Date.now();
+      deps.store = new FanInStore(dynamo.doc, TABLE, () => clock);
       const restore = crashPlaceWrite(2);
       await expect(begin({ items: items(4), maxRunning: '2' })).rejects.toThrow('the invocation died here');
       restore();
+      // Redelivered while the dead call's place may still be starting its child: only the free place is used.
       await begin({ items: items(4), maxRunning: '2' });
+      expect(fake.running()).toHaveLength(1);
+      clock += PLACE_LEASE_MS;
+      await handleFanInMessage(deps, { resumeFanOut: parent });
       expect(fake.running()).toHaveLength(2);
       while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
       expect(fake.peakRunning).toBe(2);
