@@ -47,16 +47,20 @@ const PENDING_PAGE = 100;
  * delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
  * end events just use the capacity that ends freed.
  */
-export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
+export async function startPendingChildren(
+  deps: FanInDeps,
+  header: FanInHeader,
+  options: { scheduleResume: boolean },
+): Promise<{ started: number; startError?: { error: unknown } }> {
   const parent = header.parentExecutionArn;
   // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
   // the error only counts as a child failure, so this retry (the resume message) must send it.
   if (header.state === 'RUNNING' && header.endedCount >= header.total) {
     await completeFanOut(deps, header);
-    return;
+    return { started: 0 };
   }
   // Over the tolerance: no pending child starts any more (the completion cancels them).
-  if (toleranceExceeded(header)) return;
+  if (toleranceExceeded(header)) return { started: 0 };
   const maxRunning = header.policy?.maxRunning;
   const hints = lookupHints(header);
   let started = 0;
@@ -116,8 +120,10 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
     if (result.pending.length > 0 || result.failed.length > 0 || !more) break;
   }
   logger.info('started pending children', { parent, started, stillPending: retryable });
+  if (started > 0 && header.sweepStartFailures !== undefined) await deps.store.clearSweepStartFailures(parent);
   if (startError && options.scheduleResume) throw startError.error;
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
+  return { started, ...(startError ? { startError } : {}) };
 }
 
 /**

@@ -57,6 +57,8 @@ export interface FanInHeader {
   resultsObject?: string;
   /** The callback token whose redrive (a retried parent) is under way. */
   redrive?: string;
+  /** Sweeps in a row whose starts all failed (SWEEP_START_FAILURES_MAX); absent once a start succeeds. */
+  sweepStartFailures?: number;
 }
 
 /** A child's place under maxRunning. */

@@ -117,6 +117,7 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(item.retried === undefined ? {} : { retried: num('retried') }),
     ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
     ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
+    ...(item.sweepStartFailures === undefined ? {} : { sweepStartFailures: num('sweepStartFailures') }),
   };
 }
 
@@ -154,6 +155,7 @@ export class FanInStore {
       | 'retried'
       | 'resultsObject'
       | 'redrive'
+      | 'sweepStartFailures'
     >,
   ): Promise<boolean> {
     const put = () =>
@@ -550,6 +552,21 @@ export class FanInStore {
       }),
     );
     return out !== undefined;
+  }
+
+  /** Counts a sweep whose starts all failed; returns how many in a row. */
+  async countSweepStartFailure(parent: string): Promise<number> {
+    const out = await this.updateHeader(parent, {
+      UpdateExpression: 'ADD sweepStartFailures :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return Number(out.Attributes?.sweepStartFailures ?? 1);
+  }
+
+  /** A start succeeded: the sweeps' failures in a row are forgotten. */
+  async clearSweepStartFailures(parent: string): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'REMOVE sweepStartFailures' });
   }
 
   /** Takes over the place `place` (its lease expired): true for exactly one caller. */

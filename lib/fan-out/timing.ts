@@ -23,3 +23,10 @@ export const PLACE_LEASE_MS = CLAIM_LEASE_MS;
  * RedrivePolicy.maxReceiveCount). fanOutCallback fails the parent's step on the last of them.
  */
 export const FAN_OUT_QUEUE_MAX_RECEIVE_COUNT = 5;
+
+/**
+ * Sweeps in a row whose starts of a fan-out's pending children all failed with an error that might pass
+ * (throttling, an outage) before the sweep gives up: the fan-out is closed and its parent's step failed,
+ * as the last delivery of a queue message does. At the sweep's rate (15 min), an hour.
+ */
+export const SWEEP_START_FAILURES_MAX = 4;
