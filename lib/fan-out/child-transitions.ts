@@ -42,9 +42,9 @@ const PENDING_PAGE = 100;
 
 /**
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
- * (one resume chain per fan-out) and, after a start error that might pass (throttling that outlasted
- * the client's retries, an outage), throws it, so that SQS delivers its message again and the last
- * delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
+ * (one resume chain per fan-out) and, when a start error that might pass (throttling that outlasted
+ * the client's retries, an outage) left it starting none, throws it, so that SQS delivers its message
+ * again and the last delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
  * end events just use the capacity that ends freed.
  */
 export async function startPendingChildren(
@@ -121,7 +121,8 @@ export async function startPendingChildren(
   }
   logger.info('started pending children', { parent, started, stillPending: retryable });
   if (started > 0 && header.sweepStartFailures !== undefined) await deps.store.clearSweepStartFailures(parent);
-  if (startError && options.scheduleResume) throw startError.error;
+  // No progress at all: thrown for SQS to count (a round that started some reschedules, as for the quota).
+  if (startError && started === 0 && options.scheduleResume) throw startError.error;
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
   return { started, ...(startError ? { startError } : {}) };
 }
