@@ -66,7 +66,7 @@ export async function startPendingChildren(
   let started = 0;
   let retryable = 0;
   let startError: { error: unknown } | undefined;
-  let places = header.places ?? [];
+  let places = header.places;
   // Children this call already tried: a page of them again (an index that lags) ends the loop.
   const tried = new Set<number>();
   // The pending index gives a page of PENDING children at a time.
@@ -75,7 +75,9 @@ export async function startPendingChildren(
     if (page.length === 0) break;
     let pending = page;
     if (maxRunning !== undefined) {
-      ({ children: pending, places } = await withPlaces(deps, parent, page, places, maxRunning));
+      pending = await withPlaces(deps, parent, page, places, maxRunning);
+      // Read again when needed: the places this round took, or freed, are not in the header read.
+      places = undefined;
       if (pending.length === 0) break;
     }
     for (const child of pending) tried.add(child.id);
@@ -139,11 +141,12 @@ async function withPlaces<T extends ChildStart>(
   deps: FanInDeps,
   parent: string,
   page: readonly T[],
-  known: readonly Place[],
+  known: readonly Place[] | undefined,
   maxRunning: number,
-): Promise<{ children: T[]; places: Place[] }> {
-  let held = new Map(known.map((p) => [p.id, p]));
-  let full = false;
+): Promise<T[]> {
+  let held = new Map((known ?? []).map((p) => [p.id, p]));
+  // As the caller's header read them just before (when it did): no write is tried while every place is held.
+  let full = held.size >= maxRunning;
   const children: T[] = [];
   const expired = (place: Place) => place.takenAt <= deps.store.now() - PLACE_LEASE_MS;
   for (const child of page) {
@@ -156,12 +159,12 @@ async function withPlaces<T extends ChildStart>(
       // Refused: the places are all held, or another call took this child's (read which).
       held = new Map(((await deps.store.get(parent))?.places ?? []).map((p) => [p.id, p]));
       place = held.get(child.id);
-      if (place === undefined) full = true;
+      full = place === undefined || held.size >= maxRunning;
     }
     // Held by a call that may still be starting it: only an expired place is taken over.
     if (place !== undefined && expired(place) && (await deps.store.takeOverPlace(parent, place))) children.push(child);
   }
-  return { children, places: [...held.values()] };
+  return children;
 }
 
 /**
