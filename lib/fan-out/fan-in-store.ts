@@ -34,6 +34,7 @@ import {
   type Place,
 } from './fan-in-state';
 import type { ChildStart } from './plan';
+import { PENDING_INDEX, STATE_INDEX } from './table-indexes';
 
 /** Longest failure reason kept on a child item. */
 export const MAX_FAILURE_REASON_STORED = 1024;
@@ -71,10 +72,6 @@ const isPolicy = (v: unknown): v is FanOutPolicy => typeof v === 'object' && v !
 
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
-/** The table's index of headers by state: infra/fan-out.js declares it (STATE_INDEX there, by the same name). */
-export const STATE_INDEX = 'by-state';
-/** The table's sparse index of PENDING children: infra/fan-out.js declares it (PENDING_INDEX there). */
-export const PENDING_INDEX = 'pending';
 /** Most items one BatchWriteItem takes. */
 const BATCH_WRITE_MAX = 25;
 const HEADER = 'HEADER';
