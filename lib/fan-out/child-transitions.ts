@@ -16,6 +16,7 @@ import {
   isCallbackDue,
   isEndStatus,
   namesFailure,
+  placeLimit,
   toleranceExceeded,
   type ChildLookup,
   type EndStatus,
@@ -32,7 +33,7 @@ import { childRetryToken } from './tokens';
 /** What a started child's lookup item carries of its fan-out (LookupHints). */
 export const lookupHints = (header: FanInHeader): LookupHints => ({
   fanOutSize: header.total,
-  ...(header.policy?.maxRunning === undefined ? {} : { maxRunning: header.policy.maxRunning }),
+  ...(placeLimit(header) === undefined ? {} : { maxRunning: placeLimit(header) }),
   ...(header.policy?.childRetries ? { childRetries: header.policy.childRetries } : {}),
   ...(hasTolerance(header) ? { failFast: true } : {}),
 });
@@ -61,7 +62,7 @@ export async function startPendingChildren(
   }
   // Over the tolerance: no pending child starts any more (the completion cancels them).
   if (toleranceExceeded(header)) return { started: 0 };
-  const maxRunning = header.policy?.maxRunning;
+  const maxRunning = placeLimit(header);
   const hints = lookupHints(header);
   let started = 0;
   let retryable = 0;

@@ -61,6 +61,15 @@ export interface FanInHeader {
   sweepStartFailures?: number;
 }
 
+/**
+ * The places a fan-out's children take: `maxRunning`, when it is below the number of children (at or
+ * above it, it limits nothing, and the header keeps no map of places to write with every end).
+ */
+export const placeLimit = (header: Pick<FanInHeader, 'policy' | 'total'>): number | undefined => {
+  const max = header.policy?.maxRunning;
+  return max !== undefined && max < header.total ? max : undefined;
+};
+
 /** A child's place under maxRunning. */
 export interface Place {
   id: number;

@@ -13,7 +13,7 @@ import { logger } from '../core/powertools';
 import { childEnded, recordChildEnd, startPendingChildren } from './child-transitions';
 import { abandonFanOut, finishAbandonedCompletion } from './completion';
 import type { FanInDeps } from './fan-in-deps';
-import { isEndStatus, type FanInHeader } from './fan-in-state';
+import { isEndStatus, placeLimit, type FanInHeader } from './fan-in-state';
 import { describeExecution, errorName } from './sagemaker';
 import { SWEEP_START_FAILURES_MAX } from './timing';
 
@@ -145,7 +145,7 @@ export async function sweepFanOut(
             const found = policy && child.executionArn !== undefined ? await deps.store.lookup(child.executionArn) : undefined;
             const counted = found
               ? await childEnded(deps, found, child.executionArn ?? '', status, failureReason)
-              : await recordChildEnd(deps, parent, child, status, failureReason, { releasePlace: header.policy?.maxRunning !== undefined });
+              : await recordChildEnd(deps, parent, child, status, failureReason, { releasePlace: placeLimit(header) !== undefined });
             if (!counted) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {

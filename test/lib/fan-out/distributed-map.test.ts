@@ -82,6 +82,14 @@ describe('fan-in: Distributed Map options', () => {
       expect((await deps.store.get(parent))?.running).toBe(0);
     });
 
+    it('keeps no places when maxRunning is at or above the number of children (it limits nothing)', async () => {
+      await begin({ items: items(3), maxRunning: '3' });
+      expect(fake.running()).toHaveLength(3);
+      expect((await deps.store.get(parent))?.places).toBeUndefined();
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
     it('starts no more children than maxRunning when the message is delivered again', async () => {
       await begin({ items: items(5), maxRunning: '2' });
       await begin({ items: items(5), maxRunning: '2' });
