@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { claimFanOut, finishAbandonedCompletion } from '../../../lib/fan-out/completion';
 import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
@@ -92,6 +93,17 @@ describe('fan-in: Distributed Map options', () => {
       expect((await deps.store.get(parent))?.places).toBeUndefined();
       await endAllRunning();
       expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
+    it('carries on a fan-out recorded by the build that counted places in a number (no map of places)', async () => {
+      await begin({ items: items(5), maxRunning: '2' });
+      await dynamo.doc.send(
+        new UpdateCommand({ TableName: TABLE, Key: { pk: `FANOUT#${parent}`, sk: 'HEADER' }, UpdateExpression: 'SET running = :two REMOVE places', ExpressionAttributeValues: { ':two': 2 } }),
+      );
+      await endAllRunning();
+      expect(outputs()).toMatchObject({ total: '5', succeeded: '5' });
+      // Its children started before hold no place: for that while, up to twice maxRunning.
+      expect(fake.peakRunning).toBeLessThanOrEqual(4);
     });
 
     it('starts no more children than maxRunning when the message is delivered again', async () => {
