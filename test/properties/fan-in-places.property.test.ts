@@ -56,7 +56,8 @@ describe('fan-in maxRunning under generated schedules', () => {
         fc.array(op, { maxLength: 40 }),
         async (children, maxRunning, childRetries, ops) => {
           run += 1;
-          // A table per run: the sweep lists every running fan-out of its table, and the SageMaker mock is global.
+          // A table per run: each run's SageMaker double numbers its executions from 1, so a shared table
+          // would hold another run's lookup items under the same execution ARNs (never so in AWS).
           const table = `${TABLE}-${run}`;
           await createFanOutTable(dynamo.client, table);
           const parent = `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/places${run}`;
@@ -161,6 +162,8 @@ describe('fan-in maxRunning under generated schedules', () => {
             }
             expect(fake.executions.size).toBe(executions);
             expect(fake.successCalls.length + fake.failureCalls.length).toBe(1);
+            // And the fan-out is closed: no sweep keeps reading it.
+            expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
             // One execution per child (a retry resumes the same one).
             const names = [...fake.executions.values()].map((e) => e.displayName);
             expect(new Set(names).size).toBe(names.length);
