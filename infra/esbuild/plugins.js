@@ -78,6 +78,128 @@ const noEventStreams = {
   },
 };
 
+/**
+ * A client's service errors: one class per error of the service (35 for DynamoDB), each written out
+ * in full (10 KB minified for DynamoDB, 6 KB for SQS). Every class is the same code but for its name,
+ * fault and fields, so a factory builds them: the same classes (static shapeId if any, own name, $fault,
+ * $retryable, the fields in their order, the prototype, and now their own names too). A file that is
+ * not exactly the SDK's usual form is left as it is (test/infra/lazy-aws-sdk.test.ts checks the clients
+ * used here are compacted).
+ */
+const ERRORS_MODULE = /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]models[\\/]errors\.js$/;
+const ERROR_CLASS = new RegExp(
+  [
+    'export class (\\w+) extends __BaseException \\{',
+    '(?:    static shapeId = "([^"#]+#)(\\w+)";\\n)?    name = "(\\w+)";',
+    '    \\$fault = "(client|server)";',
+    '((?:    \\$retryable = \\{\\};\\n)?)((?:    \\w+;\\n)*)    constructor\\(opts\\) \\{',
+    '        super\\(\\{',
+    '            name: "(\\w+)",',
+    '            \\$fault: "(client|server)",',
+    '            \\.\\.\\.opts,',
+    '        \\}\\);',
+    '        Object\\.setPrototypeOf\\(this, (\\w+)\\.prototype\\);',
+    '((?:        this\\.\\w+ = opts\\.\\w+;\\n)*)    \\}',
+    '\\}\\n',
+  ].join('\\n'),
+  'y',
+);
+function compactErrorClasses(text) {
+  const header = /^import \{ \w+ as __BaseException \} from "\.\/\w+";\n/.exec(text);
+  if (!header) return text;
+  const classes = [];
+  let namespace;
+  ERROR_CLASS.lastIndex = header[0].length;
+  for (let m = ERROR_CLASS.exec(text); m; m = ERROR_CLASS.exec(text)) {
+    const [, name, ns, shapeName, ownName, fault, retryable, declared, superName, superFault, protoOf, assigned] = m;
+    const fields = [...declared.matchAll(/(\w+);/g)].map((f) => f[1]);
+    const assignments = [...assigned.matchAll(/this\.(\w+) = opts\.(\w+);/g)];
+    const regular =
+      [shapeName ?? name, ownName, superName, protoOf].every((n) => n === name) &&
+      superFault === fault &&
+      (classes.length === 0 || namespace === ns) &&
+      assignments.length === fields.length &&
+      assignments.every(([, to, from], i) => to === fields[i] && from === fields[i]);
+    if (!regular) return text;
+    namespace = ns;
+    classes.push({ name, fault, retryable: retryable !== '', fields });
+    if (ERROR_CLASS.lastIndex === text.length) break;
+  }
+  if (classes.length === 0 || ERROR_CLASS.lastIndex !== text.length) return text;
+  return [
+    header[0].trimEnd(),
+    'const __own = (o, k, value) => Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });',
+    'const __error = (name, $fault, retryable, fields = []) => {',
+    '  const E = class extends __BaseException {',
+    ...(namespace === undefined ? [] : [`    static shapeId = ${JSON.stringify(namespace)} + name;`]),
+    '    constructor(opts) {',
+    '      super({ name, $fault, ...opts });',
+    '      __own(this, "name", name);',
+    '      __own(this, "$fault", $fault);',
+    '      if (retryable) __own(this, "$retryable", {});',
+    '      for (const f of fields) __own(this, f, undefined);',
+    '      Object.setPrototypeOf(this, E.prototype);',
+    '      for (const f of fields) this[f] = opts[f];',
+    '    }',
+    '  };',
+    '  return Object.defineProperty(E, "name", { value: name });',
+    '};',
+    ...classes.map(
+      (c) =>
+        `export const ${c.name} = /* @__PURE__ */ __error(${[JSON.stringify(c.name), JSON.stringify(c.fault), ...(c.retryable || c.fields.length > 0 ? [String(c.retryable)] : []), ...(c.fields.length > 0 ? [JSON.stringify(c.fields)] : [])].join(', ')});`,
+    ),
+    '',
+  ].join('\n');
+}
+const sdkErrorClasses = {
+  name: 'sdk-error-classes',
+  setup(build) {
+    build.onLoad({ filter: ERRORS_MODULE }, async (args) => ({ contents: compactErrorClasses(await fs.promises.readFile(args.path, 'utf8')), loader: 'js' }));
+  },
+};
+
+/** mnemonist's LRU cache, for @aws-sdk/endpoint-cache: a Map does it in 1 KB (infra/esbuild/lru-cache.js). */
+const lruCache = {
+  name: 'lru-cache',
+  setup(build) {
+    build.onResolve({ filter: /^mnemonist\/lru-cache$/ }, () => ({ path: path.join(__dirname, 'lru-cache.js') }));
+  },
+};
+
+/**
+ * Node built-ins that cost time to load and that a handler's bundle needs only on some paths: node:crypto
+ * (~2 ms at cold start, with the streams and ciphers it loads) is imported by Powertools' Logger for its
+ * log sampling alone, and by the fan-out for its tokens. In the handler's bundle each of its functions
+ * is a wrapper that requires the module on first call (an ES module, so esbuild keeps only the wrappers
+ * used); a class or constant imported from it fails the build. Not for the SDK's sidecar, which needs
+ * them at once.
+ */
+const LAZY_BUILTINS = ['crypto'];
+const lazyNodeBuiltins = {
+  name: 'lazy-node-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-node-builtin'
+        ? { path: `node:${args.path.replace(/^node:/, '')}`, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-node-builtin', sideEffects: false },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-node-builtin' }, (args) => {
+      const mod = require(`node:${args.path}`);
+      // Functions only, read from their descriptors (a deprecated getter would warn).
+      const functions = Object.keys(mod).filter((n) => /^[a-z]\w*$/.test(n) && typeof Object.getOwnPropertyDescriptor(mod, n)?.value === 'function');
+      return {
+        contents: [
+          'let m;',
+          `const load = () => (m ??= require("node:${args.path}"));`,
+          ...functions.map((n) => `export const ${n} = (...a) => load().${n}(...a);`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const SDK_PACKAGE = /^@(aws-sdk|smithy)\//;
 const inNodeModules = (file) => file.split(path.sep).includes('node_modules');
 
@@ -176,7 +298,7 @@ const lazyAwsSdk = {
         metafile: false,
         stdin: { contents: sidecarEntry(imports), resolveDir: ROOT, sourcefile: sidecar, loader: 'js' },
         outfile: target,
-        plugins: [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion],
+        plugins: SDK_PLUGINS,
       });
     });
   },
@@ -215,7 +337,11 @@ function sidecarEntry(imports) {
   return [...lines, 'export const packages = {', ...packages, '};'].join('\n');
 }
 
-module.exports = [lazyAwsSdk, envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion];
+/** The plugins of the SDK's sidecar. */
+const SDK_PLUGINS = [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion, sdkErrorClasses, lruCache];
+
+module.exports = [lazyAwsSdk, lazyNodeBuiltins, ...SDK_PLUGINS];
+module.exports.compactErrorClasses = compactErrorClasses;
 module.exports.literalSchemaKeys = literalSchemaKeys;
 module.exports.sdkImports = sdkImports;
 module.exports.SIDECAR_SUFFIX = SIDECAR_SUFFIX;
