@@ -158,6 +158,25 @@ const sdkErrorClasses = {
   },
 };
 
+/**
+ * The SDK's hashes are node:crypto's; each keeps a JavaScript copy (SHA-256, SHA-1, MD5: 7.6 KB) for a
+ * Node built without them (FIPS mode refuses MD5 and SHA-1), which Lambda's is not. A stand-in takes
+ * the copy's place and says so if it is ever built.
+ */
+const JS_HASH_FALLBACK = /^\.\/(Sha256Js|Sha1Js|Md5Js)$/;
+const noJsHashFallbacks = {
+  name: 'no-js-hash-fallbacks',
+  setup(build) {
+    build.onResolve({ filter: JS_HASH_FALLBACK }, (args) =>
+      /[\\/](Sha256Node|Sha1Node|Md5Node)\.js$/.test(args.importer) ? { path: JS_HASH_FALLBACK.exec(args.path)[1], namespace: 'no-js-hash' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'no-js-hash' }, (args) => ({
+      contents: `export class ${args.path} { constructor() { throw new Error("this Node has no native ${args.path.replace(/Js$/, '')} (node:crypto) and the SDK's JavaScript copy is left out of the bundles (infra/esbuild/plugins.js)"); } }`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** mnemonist's LRU cache, for @aws-sdk/endpoint-cache: a Map does it in 1 KB (infra/esbuild/lru-cache.js). */
 const lruCache = {
   name: 'lru-cache',
@@ -338,7 +357,7 @@ function sidecarEntry(imports) {
 }
 
 /** The plugins of the SDK's sidecar. */
-const SDK_PLUGINS = [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion, sdkErrorClasses, lruCache];
+const SDK_PLUGINS = [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion, sdkErrorClasses, lruCache, noJsHashFallbacks];
 
 module.exports = [lazyAwsSdk, lazyNodeBuiltins, ...SDK_PLUGINS];
 module.exports.compactErrorClasses = compactErrorClasses;

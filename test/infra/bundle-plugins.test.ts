@@ -1,7 +1,7 @@
 /**
  * The esbuild plugins that shrink the SDK's sidecar and lighten the handlers' load
  * (infra/esbuild/plugins.js): service error classes from a factory, mnemonist's LRU cache on a Map,
- * node:crypto required on first use. Each stand-in is checked against what it replaces.
+ * no JavaScript copies of node:crypto's hashes, node:crypto required on first use. Each stand-in is checked against what it replaces.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,6 +163,42 @@ describe('lru-cache', () => {
       expect(() => new LRUCache(capacity)).toThrow(/capacity/);
       expect(() => new MnemonistLRUCache(capacity)).toThrow();
     }
+  });
+});
+
+describe('no-js-hash-fallbacks', () => {
+  const HASHES = [
+    ['@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js', 'Sha256Node', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
+    ['@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Node.js', 'Sha1Node', 'a9993e364706816aba3e25717850c26c9cd0d89d'],
+    ['@smithy/core/dist-es/submodules/checksum/md5/Md5Node.js', 'Md5Node', '900150983cd24fb0d6963f7d28e17f72'],
+  ] as const;
+
+  it.each(HASHES)('leaves out the JavaScript copy %s falls back on, and hashes with node:crypto', async (file, name, abc) => {
+    const bundleOf = async (withPlugin: boolean) => {
+      const result = await build({
+        entryPoints: [join(ROOT, 'node_modules', file)],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        mainFields: ['module', 'main'],
+        logLevel: 'silent',
+        plugins: withPlugin ? plugins.filter((p) => p.name === 'no-js-hash-fallbacks') : [],
+      });
+      return result.outputFiles[0]?.text ?? '';
+    };
+    const [without, withStandIn] = await Promise.all([bundleOf(false), bundleOf(true)]);
+    expect(withStandIn.length).toBeLessThan(without.length - 2000);
+    expect(withStandIn).toContain('and the SDK\'s JavaScript copy is left out of the bundles');
+
+    const module = { exports: {} as Record<string, new () => { update(data: Uint8Array): void; digest(): Promise<Uint8Array> }> };
+    new Function('module', 'exports', 'require', withStandIn)(module, module.exports, require);
+    const Hash = module.exports[name];
+    if (!Hash) throw new Error(`${file} exports no ${name}`);
+    const hash = new Hash();
+    hash.update(new TextEncoder().encode('abc'));
+    expect(Buffer.from(await hash.digest()).toString('hex')).toBe(abc);
   });
 });
 
