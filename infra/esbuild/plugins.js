@@ -186,36 +186,58 @@ const lruCache = {
 };
 
 /**
- * Node built-ins that cost time to load and that a handler's bundle needs only on some paths: node:crypto
- * (~2 ms at cold start, with the streams and ciphers it loads) is imported by Powertools' Logger for its
- * log sampling alone, and by the fan-out for its tokens. In the handler's bundle each of its functions
- * is a wrapper that requires the module on first call (an ES module, so esbuild keeps only the wrappers
- * used); a class or constant imported from it fails the build. Not for the SDK's sidecar, which needs
- * them at once.
+ * Node built-ins that cost time to load and that a bundle needs only on some paths. Each of the module's
+ * functions is a wrapper that requires it on first call (an ES module, so esbuild keeps only the
+ * wrappers used); a class or constant imported from it fails the build. In the handlers' bundles:
+ * node:crypto (~2 ms at cold start, with the streams and ciphers it loads), which Powertools' Logger
+ * imports for its log sampling alone and the fan-out for its tokens. In the SDK's sidecar:
+ * node:fs/promises (~1 ms), which only reads ~/.aws/config when the environment gives no region (Lambda
+ * always does).
  */
-const LAZY_BUILTINS = ['crypto'];
-const lazyNodeBuiltins = {
-  name: 'lazy-node-builtins',
+function lazyNodeBuiltins(modules) {
+  const namespace = `lazy-node-builtin-${modules.join('-').replace(/\W/g, '-')}`;
+  return {
+    name: 'lazy-node-builtins',
+    setup(build) {
+      const filter = new RegExp(`^(node:)?(${modules.join('|')})$`);
+      build.onResolve({ filter }, (args) =>
+        args.namespace === namespace
+          ? { path: `node:${args.path.replace(/^node:/, '')}`, external: true }
+          : { path: args.path.replace(/^node:/, ''), namespace, sideEffects: false },
+      );
+      build.onLoad({ filter: /.*/, namespace }, (args) => {
+        const mod = require(`node:${args.path}`);
+        // Functions only, read from their descriptors (a deprecated getter would warn).
+        const functions = Object.keys(mod).filter((n) => /^[a-z]\w*$/.test(n) && typeof Object.getOwnPropertyDescriptor(mod, n)?.value === 'function');
+        return {
+          contents: [
+            'let m;',
+            `const load = () => (m ??= require("node:${args.path}"));`,
+            ...functions.map((n) => `export const ${n} = (...a) => load().${n}(...a);`),
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/**
+ * The SDK's web-stream ChecksumStream (for a response body that is a web ReadableStream, which
+ * node-http-handler never gives) is a class that `extends ReadableStream`: defining it when the sidecar
+ * loads makes Node load its web streams (~1 ms). The SDK only reads its `prototype`
+ * (createChecksumStream.browser.js): the stand-in defines the class then.
+ */
+const lazyWebChecksumStream = {
+  name: 'lazy-web-checksum-stream',
   setup(build) {
-    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
-    build.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy-node-builtin'
-        ? { path: `node:${args.path.replace(/^node:/, '')}`, external: true }
-        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-node-builtin', sideEffects: false },
+    build.onResolve({ filter: /^\.\/ChecksumStream\.browser$/ }, (args) =>
+      /[\\/]createChecksumStream\.browser\.js$/.test(args.importer) ? { path: 'ChecksumStream.browser', namespace: 'lazy-web-checksum-stream' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-node-builtin' }, (args) => {
-      const mod = require(`node:${args.path}`);
-      // Functions only, read from their descriptors (a deprecated getter would warn).
-      const functions = Object.keys(mod).filter((n) => /^[a-z]\w*$/.test(n) && typeof Object.getOwnPropertyDescriptor(mod, n)?.value === 'function');
-      return {
-        contents: [
-          'let m;',
-          `const load = () => (m ??= require("node:${args.path}"));`,
-          ...functions.map((n) => `export const ${n} = (...a) => load().${n}(...a);`),
-        ].join('\n'),
-        loader: 'js',
-      };
-    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-web-checksum-stream' }, () => ({
+      contents: 'let defined;\nexport const ChecksumStream = { get prototype() { return (defined ??= class ChecksumStream extends ReadableStream {}).prototype; } };',
+      loader: 'js',
+    }));
   },
 };
 
@@ -357,9 +379,19 @@ function sidecarEntry(imports) {
 }
 
 /** The plugins of the SDK's sidecar. */
-const SDK_PLUGINS = [envCredentialsOnly, noEventStreams, sdkSchemaKeys, sdkPackageVersion, sdkErrorClasses, lruCache, noJsHashFallbacks];
+const SDK_PLUGINS = [
+  envCredentialsOnly,
+  noEventStreams,
+  sdkSchemaKeys,
+  sdkPackageVersion,
+  sdkErrorClasses,
+  lruCache,
+  noJsHashFallbacks,
+  lazyNodeBuiltins(['fs/promises']),
+  lazyWebChecksumStream,
+];
 
-module.exports = [lazyAwsSdk, lazyNodeBuiltins, ...SDK_PLUGINS];
+module.exports = [lazyAwsSdk, lazyNodeBuiltins(['crypto']), ...SDK_PLUGINS];
 module.exports.compactErrorClasses = compactErrorClasses;
 module.exports.literalSchemaKeys = literalSchemaKeys;
 module.exports.sdkImports = sdkImports;

@@ -202,6 +202,36 @@ describe('no-js-hash-fallbacks', () => {
   });
 });
 
+describe('lazy-web-checksum-stream', () => {
+  it('defines the web ChecksumStream when a web stream is checked, extending ReadableStream as before', async () => {
+    const file = join(ROOT, 'node_modules', '@smithy/core/dist-es/submodules/serde/util-stream/checksum/createChecksumStream.browser.js');
+    const result = await build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+      plugins: plugins.filter((p) => p.name === 'lazy-web-checksum-stream'),
+    });
+    const code = result.outputFiles[0]?.text ?? '';
+    expect(code).not.toMatch(/typeof ReadableStream === "function" \? ReadableStream/);
+    const module = { exports: {} as Record<string, (init: object) => ReadableStream<Uint8Array>> };
+    new Function('module', 'exports', 'require', code)(module, module.exports, require);
+    const createChecksumStream = module.exports.createChecksumStream;
+    if (!createChecksumStream) throw new Error('no createChecksumStream');
+
+    const source = new Blob(['abc']).stream();
+    let seen = '';
+    const checksum = { update: (chunk: Uint8Array) => (seen += Buffer.from(chunk).toString()), digest: async () => new Uint8Array([1]) };
+    const stream = createChecksumStream({ expectedChecksum: 'AQ==', checksum, source, checksumSourceLocation: 'x-amz-checksum-crc32' });
+    expect([stream instanceof ReadableStream, Object.getPrototypeOf(stream).constructor.name]).toEqual([true, 'ChecksumStream']);
+    expect(Buffer.from(await new Response(stream).arrayBuffer()).toString()).toBe('abc');
+    expect(seen).toBe('abc');
+  });
+});
+
 describe('lazy-node-builtins', () => {
   jest.setTimeout(120_000);
 
@@ -239,5 +269,28 @@ describe('lazy-node-builtins', () => {
     expect(await run({})).toEqual({ afterLoad: false, afterCall: false, r: { str3: 'ab' } });
     // With a sample rate the Logger draws at once (its constructor), and the draw loads node:crypto.
     expect(await run({ POWERTOOLS_LOGGER_SAMPLE_RATE: '0.5' })).toEqual({ afterLoad: true, afterCall: true, r: { str3: 'ab' } });
+  });
+
+  it('loads an SDK sidecar without node:fs/promises or the web streams', async () => {
+    await build({
+      absWorkingDir: ROOT,
+      entryPoints: ['handlers/sweep-fan-outs.ts'],
+      outdir: join(out, 'handlers'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      plugins,
+      logLevel: 'silent',
+    });
+    const runner = join(out, 'load-sidecar.js');
+    writeFileSync(
+      runner,
+      `const { packages } = require(${JSON.stringify(join(out, 'handlers', 'sweep-fan-outs.aws.js'))});\n` +
+        'process.stderr.write(JSON.stringify({ clients: Object.keys(packages).length > 0, loaded: process.moduleLoadList.filter((m) => /fs\\/promises|webstreams\\/readablestream/.test(m)) }) + "\\n");',
+    );
+    const { stderr } = await promisify(execFile)(process.execPath, [runner], { env: { ...process.env, AWS_REGION: 'us-east-1' }, encoding: 'utf8' });
+    expect(JSON.parse(stderr.trim().split('\n').pop() ?? '')).toEqual({ clients: true, loaded: [] });
   });
 });
