@@ -232,15 +232,30 @@ export class FakeSageMaker {
     return { PipelineExecutionArn: arn };
   }
 
+  /**
+   * Step callbacks, recorded once per ClientRequestToken: a repeated request with the same token is a
+   * no-op, as "an idempotent operation completes no more than once"
+   * (https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/SageMaker/TSendPipelineExecutionStepSuccessRequest.html).
+   */
+  private readonly callbackRequests = new Set<string>();
+
+  private firstCallbackRequest(input: { CallbackToken?: string; ClientRequestToken?: string }): boolean {
+    if (input.ClientRequestToken === undefined) return true;
+    const key = `${input.CallbackToken ?? ''}\n${input.ClientRequestToken}`;
+    if (this.callbackRequests.has(key)) return false;
+    this.callbackRequests.add(key);
+    return true;
+  }
+
   async sendStepSuccess(input: SendPipelineExecutionStepSuccessCommandInput) {
     await this.call();
-    this.successCalls.push(input);
+    if (this.firstCallbackRequest(input)) this.successCalls.push(input);
     return {};
   }
 
   async sendStepFailure(input: SendPipelineExecutionStepFailureCommandInput) {
     await this.call();
-    this.failureCalls.push(input);
+    if (this.firstCallbackRequest(input)) this.failureCalls.push(input);
     return {};
   }
 }

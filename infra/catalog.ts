@@ -67,7 +67,7 @@ export interface FunctionSpec {
   onFailure?: { queue: QueueId; maximumRetryAttempts: (ctx: StackContext) => number };
   /** What an error alarm of this function means (LambdaStep functions share one). */
   errorHint?: string;
-  /** Claims fan-outs (COMPLETING, STOPPING): the claim lease (CLAIM_LEASE_MS) must outlast its timeout. */
+  /** Claims fan-outs (COMPLETING, STOPPING) and takes places under maxRunning: CLAIM_LEASE_MS and PLACE_LEASE_MS must outlast its timeout. */
   claimsFanOuts?: true;
 }
 

@@ -4,7 +4,7 @@
  * `deploy.childPipelines` (a name or IAM pattern, default `*`); manifests are read from
  * `deploy.fanOutManifestBuckets` (default every bucket), results written to `deploy.fanOutResultsBuckets`.
  */
-import { PENDING_INDEX, STATE_INDEX } from '../lib/fan-out/fan-in-store';
+import { PENDING_INDEX, STATE_INDEX } from '../lib/fan-out/table-indexes';
 import { arn, getAtt, RETAIN, sub, type CfnResource, type Statement } from './cfn';
 import type { StackContext } from './context';
 

@@ -4,7 +4,7 @@
  * numbers together are checked here, so a broken one fails `sls package` (and a test).
  */
 import { METRICS_NAMESPACE, METRICS_SERVICE } from '../lib/core/metric-names';
-import { CLAIM_LEASE_MS, FAN_OUT_QUEUE_MAX_RECEIVE_COUNT } from '../lib/fan-out/timing';
+import { CLAIM_LEASE_MS, FAN_OUT_QUEUE_MAX_RECEIVE_COUNT, PLACE_LEASE_MS } from '../lib/fan-out/timing';
 import type { PostProcessingConfig } from '../lib/post-processing/config';
 import { arn, capitalized, getAtt, ref, RETAIN, type CfnResource, type Output, type Resources, type Statement } from './cfn';
 import { FUNCTIONS, QUEUES, type Catalog, type FunctionSpec, type QueueId } from './catalog';
@@ -163,6 +163,9 @@ export function timingProblems(catalog: Catalog, resources: Resources): string[]
   for (const [fn, spec] of Object.entries(catalog)) {
     if (spec.claimsFanOuts && CLAIM_LEASE_MS <= spec.timeout * 1000) {
       problems.push(`CLAIM_LEASE_MS (${CLAIM_LEASE_MS} ms) must outlast ${fn}'s timeout (${spec.timeout} s): a live claim would be taken over`);
+    }
+    if (spec.claimsFanOuts && PLACE_LEASE_MS <= spec.timeout * 1000) {
+      problems.push(`PLACE_LEASE_MS (${PLACE_LEASE_MS} ms) must outlast ${fn}'s timeout (${spec.timeout} s): a child being started would be started twice`);
     }
   }
   const gaugePeriod = sweepMinutes(catalog) * 60;

@@ -16,21 +16,24 @@ import {
   isCallbackDue,
   isEndStatus,
   namesFailure,
+  placeLimit,
   toleranceExceeded,
   type ChildLookup,
   type EndStatus,
   type FanInHeader,
+  type Place,
 } from './fan-in-state';
 import type { ChildStart } from './plan';
 import { describeExecution, errorName, executionStatus, isPermanentError, isRetryRefused, retryExecution, stopChildExecution } from './sagemaker';
 import { handOffSlot } from './slot-hand-off';
 import { isQuotaError, startChildExecutions } from './start-children';
+import { PLACE_LEASE_MS } from './timing';
 import { childRetryToken } from './tokens';
 
 /** What a started child's lookup item carries of its fan-out (LookupHints). */
 export const lookupHints = (header: FanInHeader): LookupHints => ({
   fanOutSize: header.total,
-  ...(header.policy?.maxRunning === undefined ? {} : { maxRunning: header.policy.maxRunning }),
+  ...(placeLimit(header) === undefined ? {} : { maxRunning: placeLimit(header) }),
   ...(header.policy?.childRetries ? { childRetries: header.policy.childRetries } : {}),
   ...(hasTolerance(header) ? { failFast: true } : {}),
 });
@@ -40,31 +43,47 @@ const PENDING_PAGE = 100;
 
 /**
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
- * (one resume chain per fan-out); the sweep just uses the capacity that ends freed.
+ * (one resume chain per fan-out) and, when a start error that might pass (throttling that outlasted
+ * the client's retries, an outage) left it starting none, throws it, so that SQS delivers its message
+ * again and the last delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
+ * end events just use the capacity that ends freed.
  */
-export async function startPendingChildren(deps: FanInDeps, header: FanInHeader, options: { scheduleResume: boolean }): Promise<void> {
+export async function startPendingChildren(
+  deps: FanInDeps,
+  header: FanInHeader,
+  options: { scheduleResume: boolean },
+): Promise<{ started: number; startError?: { error: unknown } }> {
   const parent = header.parentExecutionArn;
   // Every child ended but the callback was not sent: the send failed inside a start's onStarted, where
   // the error only counts as a child failure, so this retry (the resume message) must send it.
   if (header.state === 'RUNNING' && header.endedCount >= header.total) {
     await completeFanOut(deps, header);
-    return;
+    return { started: 0 };
   }
   // Over the tolerance: no pending child starts any more (the completion cancels them).
-  if (toleranceExceeded(header)) return;
-  const maxRunning = header.policy?.maxRunning;
+  if (toleranceExceeded(header)) return { started: 0 };
+  const maxRunning = placeLimit(header);
   const hints = lookupHints(header);
   let started = 0;
   let retryable = 0;
+  let startError: { error: unknown } | undefined;
+  let places = header.places;
+  // Children this call already tried: a page of them again (an index that lags) ends the loop.
+  const tried = new Set<number>();
   // The pending index gives a page of PENDING children at a time.
   for (;;) {
-    let pending = await deps.store.pendingChildren(parent, PENDING_PAGE);
-    if (pending.length === 0) break;
-    // maxRunning: a place each before its start; none free, the next end hands its own over.
-    const places = maxRunning === undefined ? pending.length : await deps.store.takePlaces(parent, pending.length, maxRunning);
-    if (places === 0) break;
-    pending = pending.slice(0, places);
-    let placesUsed = 0;
+    const page = (await deps.store.pendingChildren(parent, PENDING_PAGE)).filter((c) => !tried.has(c.id));
+    if (page.length === 0) break;
+    let pending = page;
+    if (maxRunning !== undefined) {
+      pending = await withPlaces(deps, parent, page, places, maxRunning);
+      // Read again when needed: the places this round took, or freed, are not in the header read.
+      places = undefined;
+      if (pending.length === 0) break;
+    }
+    for (const child of pending) tried.add(child.id);
+    // Children that ended while their start was being recorded: their places are free again.
+    let endedAtStart = 0;
     const result = await startChildExecutions(deps, pending, {
       remainingTimeMs: deps.remainingTimeMs,
       maxConcurrency: header.maxConcurrency,
@@ -72,12 +91,11 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
       onStarted: async (child, executionArn) => {
         const moved = await deps.store.markStarted(parent, child, executionArn, hints);
         if (moved) {
-          placesUsed += 1;
           metrics.addMetric(Metric.FanOutChildrenStarted, MetricUnit.Count, 1);
           // A redriven child that SageMaker resumed (not started anew): one retry sent.
           if (child.retryOf === executionArn) await deps.store.countRetries(parent);
         }
-        await afterStart(deps, parent, child, executionArn, moved);
+        if (await afterStart(deps, parent, child, executionArn, { moved, releasePlace: maxRunning !== undefined })) endedAtStart += 1;
         return moved;
       },
     });
@@ -88,38 +106,91 @@ export async function startPendingChildren(deps: FanInDeps, header: FanInHeader,
       // every minute until the parent's 672-hour limit), so it counts as a failed child.
       if (isPermanentError(error)) {
         logger.error('child refused by StartPipelineExecution', { parent, child: child.displayName, error: describeError(error) });
-        const counted = await recordChildEnd(deps, parent, child, 'Failed', `StartPipelineExecution refused: ${describeError(error)}`, {
+        await recordChildEnd(deps, parent, child, 'Failed', `StartPipelineExecution refused: ${describeError(error)}`, {
           releasePlace: maxRunning !== undefined,
         });
-        if (counted) placesUsed += 1;
       } else {
+        // Started or not (a timeout, or its record failed after the start): it keeps its place, and a
+        // call after PLACE_LEASE_MS starts it again with the same token (the same execution if it had started).
         logger.warn('child start failed, will retry', { parent, child: child.displayName, error: describeError(error) });
         retryable += 1;
+        startError ??= { error };
       }
     }
-    if (maxRunning !== undefined) await deps.store.givePlacesBack(parent, places - placesUsed);
-    // Deferred (quota, time), failed, or maxRunning reached: the rest waits for the next end, resume or sweep.
-    if (result.pending.length > 0 || result.failed.length > 0 || places < PENDING_PAGE) break;
+    // Deferred (quota, time), failed, maxRunning reached, or the last page: the rest waits for the next
+    // end, resume or sweep. Children that ended during their start freed places for another round.
+    const more = (pending.length === page.length && page.length === PENDING_PAGE) || endedAtStart > 0;
+    if (result.pending.length > 0 || result.failed.length > 0 || !more) break;
   }
   logger.info('started pending children', { parent, started, stillPending: retryable });
+  if (started > 0 && header.sweepStartFailures !== undefined) await deps.store.clearSweepStartFailures(parent);
+  // No progress at all: thrown for SQS to count (a round that started some reschedules, as for the quota).
+  if (startError && started === 0 && options.scheduleResume) throw startError.error;
   if (retryable > 0 && options.scheduleResume) await deps.scheduleResume?.(parent);
+  return { started, ...(startError ? { startError } : {}) };
+}
+
+/**
+ * The children of `page` that may start under maxRunning: as many as the free places allow (one
+ * conditional write each), and those whose place was taken longer than PLACE_LEASE_MS ago by a call
+ * that died or whose start failed (taken over by one caller; starting them again is idempotent by
+ * their token). A place is never given back before the child's end is counted, so however calls
+ * interleave, crash or repeat a write, no more than `maxRunning` children can be running: each holds
+ * its place from before its start until after its end.
+ */
+async function withPlaces<T extends ChildStart>(
+  deps: FanInDeps,
+  parent: string,
+  page: readonly T[],
+  known: readonly Place[] | undefined,
+  maxRunning: number,
+): Promise<T[]> {
+  let held = new Map((known ?? []).map((p) => [p.id, p]));
+  // As the caller's header read them just before (when it did): no write is tried while every place is held.
+  let full = held.size >= maxRunning;
+  const children: T[] = [];
+  const expired = (place: Place) => place.takenAt <= deps.store.now() - PLACE_LEASE_MS;
+  for (const child of page) {
+    let place = held.get(child.id);
+    if (place === undefined && !full) {
+      if (await deps.store.takePlace(parent, child.id, maxRunning)) {
+        children.push(child);
+        continue;
+      }
+      // Refused: the places are all held, or another call took this child's (read which).
+      held = new Map(((await deps.store.get(parent))?.places ?? []).map((p) => [p.id, p]));
+      place = held.get(child.id);
+      full = place === undefined || held.size >= maxRunning;
+    }
+    // Held by a call that may still be starting it: only an expired place is taken over.
+    if (place !== undefined && expired(place) && (await deps.store.takeOverPlace(parent, place))) children.push(child);
+  }
+  return children;
 }
 
 /**
  * After a start: a child the Stopping message cancelled while its start was in flight is stopped; a
  * child whose end event came before its lookup item existed (a crash, a redelivery) is counted now.
+ * True when this call counted an end.
  */
-async function afterStart(deps: FanInDeps, parent: string, child: ChildStart, executionArn: string, moved: boolean): Promise<void> {
-  if (!moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
+async function afterStart(
+  deps: FanInDeps,
+  parent: string,
+  child: ChildStart,
+  executionArn: string,
+  options: { moved: boolean; releasePlace?: boolean },
+): Promise<boolean> {
+  if (!options.moved && (await deps.store.getChild(parent, child.id))?.status === 'CANCELLED') {
     await stopChildExecution(deps.sageMaker, executionArn);
-    return;
+    return false;
   }
   // Not found, moments after its start returned it: a lagging read, not a failed child (the sweep checks later).
   const status = await executionStatus(deps.sageMaker, executionArn).catch((error: unknown) => {
     if (errorName(error) === 'ResourceNotFound') return undefined;
     throw error;
   });
-  if (isEndStatus(status)) await recordChildEnd(deps, parent, child, status);
+  // Under maxRunning its place is freed with the count (whichever call took it).
+  return isEndStatus(status) && (await recordChildEnd(deps, parent, child, status, undefined, { releasePlace: options.releasePlace === true }));
 }
 
 /** Counts a child's end once and, when it was the last, sends the callback (exactly once). True when this call counted it. */
@@ -181,11 +252,11 @@ export async function childEnded(
   }
   const ended = { record: found.record, status, ...(failureReason === undefined ? {} : { failureReason }) };
   const hints = found.childRetries === undefined ? {} : { childRetries: found.childRetries };
-  const next = await handOffSlot(deps, parent, ended, childExecutionArn, found.fanOutSize, hints, (started, executionArn) =>
-    afterStart(deps, parent, started, executionArn, false),
-  );
+  const next = await handOffSlot(deps, parent, ended, childExecutionArn, found.fanOutSize, hints, async (started, executionArn) => {
+    await afterStart(deps, parent, started, executionArn, { moved: false });
+  });
   const counted = await recordChildEnd(deps, parent, child, status, failureReason, { childWritten: true, startedOne: next !== undefined });
-  if (next) await afterStart(deps, parent, next.child, next.executionArn, true);
+  if (next) await afterStart(deps, parent, next.child, next.executionArn, { moved: true });
   return counted;
 }
 
@@ -196,7 +267,7 @@ export async function childEnded(
  */
 async function retryFailedChild(deps: FanInDeps, found: ChildLookup, executionArn: string): Promise<'retried' | 'duplicate' | 'not retried'> {
   const attempts = attemptsOf(found.record);
-  if (attempts > (found.childRetries ?? 0)) return 'not retried';
+  if (attempts > (found.childRetries ?? 0)) return (await lastRetrySent(deps, found, executionArn, attempts)) ? 'not retried' : 'duplicate';
   if (!(await deps.store.bumpAttempts(executionArn, attempts))) return 'duplicate';
   try {
     await retryExecution(deps.sageMaker, executionArn, childRetryToken(executionArn, attempts + 1));
@@ -211,6 +282,29 @@ async function retryFailedChild(deps: FanInDeps, found: ChildLookup, executionAr
   metrics.addMetric(Metric.FanOutChildRetries, MetricUnit.Count, 1);
   logger.info('child retried from its failed step', { parent: found.parentExecutionArn, child: found.displayName, attempt: attempts + 1 });
   return 'retried';
+}
+
+/**
+ * The attempts are used up, but the last one may not have begun: another call counted it and had not
+ * yet sent its RetryPipelineExecution when this (duplicate) failure event read the execution, or that
+ * call crashed in between. Counting the child as failed then would free its place while the retry
+ * runs. So the last retry is sent again with its token ("an idempotent operation completes no more
+ * than once": https://docs.aws.amazon.com/sdkfornet/v3/apidocs/items/SageMaker/TRetryPipelineExecutionRequest.html,
+ * so a no-op when it had landed) and the execution read again: true when it is still Failed, so the
+ * last attempt did fail.
+ */
+async function lastRetrySent(deps: FanInDeps, found: ChildLookup, executionArn: string, attempts: number): Promise<boolean> {
+  if (attempts < 2) return true;
+  try {
+    await retryExecution(deps.sageMaker, executionArn, childRetryToken(executionArn, attempts));
+  } catch (error) {
+    // Refused in its status (it runs, or ended otherwise): read below. The quota or an outage: the event comes again.
+    if (isQuotaError(error) || !(isRetryRefused(error) || isPermanentError(error))) throw error;
+  }
+  const now = await describeExecution(deps.sageMaker, executionArn);
+  if (now.status === 'Failed') return true;
+  logger.info('failure event of an attempt already retried', { parent: found.parentExecutionArn, child: found.displayName, attempt: attempts, status: now.status });
+  return false;
 }
 
 /** DescribePipelineExecution of a failed child; undefined when it cannot be read (never fails the caller). */

@@ -84,14 +84,7 @@ export async function completeFanOut(deps: FanInDeps, header: FanInHeader): Prom
  */
 async function endEarly(deps: FanInDeps, header: FanInHeader): Promise<void> {
   const parent = header.parentExecutionArn;
-  let cancelled = 0;
-  for (;;) {
-    const pending = await deps.store.pendingChildren(parent, 100);
-    let moved = 0;
-    for (const child of pending) if (await deps.store.cancel(parent, child.id)) moved += 1;
-    cancelled += moved;
-    if (pending.length === 0 || moved === 0) break;
-  }
+  const cancelled = await cancelPending(deps, parent);
   let stopped = 0;
   if (header.policy?.stopOnFailure) {
     const running = (await deps.store.children(parent)).filter((c) => c.status === 'STARTED' && c.executionArn);
@@ -99,6 +92,41 @@ async function endEarly(deps: FanInDeps, header: FanInHeader): Promise<void> {
     stopped = (await Promise.all(running.map((c) => limit(() => stopChildExecution(deps.sageMaker, c.executionArn ?? ''))))).filter(Boolean).length;
   }
   logger.warn('tolerated failures exceeded: fan-out ended early', { parent, failed: header.failed, stopped: header.stopped, cancelled, childrenStopped: stopped });
+}
+
+/** Cancels every PENDING child (a retried parent redrives them); how many this call cancelled. */
+async function cancelPending(deps: FanInDeps, parent: string): Promise<number> {
+  let cancelled = 0;
+  for (;;) {
+    const pending = await deps.store.pendingChildren(parent, 100);
+    let moved = 0;
+    for (const child of pending) if (await deps.store.cancel(parent, child.id)) moved += 1;
+    cancelled += moved;
+    if (pending.length === 0 || moved === 0) return cancelled;
+  }
+}
+
+/**
+ * The fan-out's message is about to be dead-lettered: the fan-out is closed (no pending child starts
+ * any more; running ones run on, uncounted by this step) and its step fails once with `callback`.
+ * False when it is not this call's to close (not RUNNING, or claimed by another invocation).
+ */
+export async function abandonFanOut(deps: FanInDeps, header: FanInHeader, callback: StepCallback): Promise<boolean> {
+  const parent = header.parentExecutionArn;
+  if (!(await claimFanOut(deps, parent, 'COMPLETING'))) return false;
+  try {
+    const cancelled = await cancelPending(deps, parent);
+    await sendCallback(deps, parent, header.callbackToken, callback);
+    logger.warn('fan-out abandoned: its message was dead-lettered', { parent, cancelled });
+  } catch (error) {
+    if (!isFinalCallbackError(error)) {
+      await deps.store.release(parent, 'COMPLETING', 'RUNNING');
+      throw error;
+    }
+    logger.error('callback refused: the parent no longer waits for this token; fan-out closed', { parent, error: describeError(error) });
+  }
+  await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
+  return true;
 }
 
 /** Writes the results object once for the current token (when `resultsS3Uri` was given); its URI, or "" when not asked. */

@@ -43,7 +43,13 @@ export interface FanInHeader {
   lastEndedAt?: string;
   /** The Distributed Map options the fan-out was started with (absent: not asked). */
   policy?: FanOutPolicy;
-  /** Children holding a place under `policy.maxRunning` (started or starting, not ended). */
+  /**
+   * Children holding a place under `policy.maxRunning`, with when it was taken (ms): taken before a
+   * start, given up only when the child's end is counted (a child whose start failed keeps its place
+   * until, after PLACE_LEASE_MS, another call starts it).
+   */
+  places?: Place[];
+  /** How many places are held (`places.length`; 0 when maxRunning was not asked). */
   running?: number;
   /** RetryPipelineExecution calls sent for children (childRetries, and the parent's redrive). */
   retried?: number;
@@ -51,6 +57,23 @@ export interface FanInHeader {
   resultsObject?: string;
   /** The callback token whose redrive (a retried parent) is under way. */
   redrive?: string;
+  /** Sweeps in a row whose starts all failed (SWEEP_START_FAILURES_MAX); absent once a start succeeds. */
+  sweepStartFailures?: number;
+}
+
+/**
+ * The places a fan-out's children take: `maxRunning`, when it is below the number of children (at or
+ * above it, it limits nothing, and the header keeps no map of places to write with every end).
+ */
+export const placeLimit = (header: Pick<FanInHeader, 'policy' | 'total'>): number | undefined => {
+  const max = header.policy?.maxRunning;
+  return max !== undefined && max < header.total ? max : undefined;
+};
+
+/** A child's place under maxRunning. */
+export interface Place {
+  id: number;
+  takenAt: number;
 }
 
 /** The CallbackStep's Distributed Map options, as the header keeps them. */

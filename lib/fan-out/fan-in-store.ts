@@ -1,6 +1,7 @@
 /**
  * The fan-in state in one DynamoDB table (pk, sk), written only with conditional or idempotent updates:
- * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state;
+ * - `FANOUT#<parentExecutionArn>` / `HEADER`: callback token, total, counters, the set of ended child ids, state,
+ *   and under maxRunning the children holding a place (`places`, child id -> when taken);
  * - `FANOUT#<parentExecutionArn>` / `CHILD#<id>`: one item per child (request, status, execution ARN);
  * - `CHILD#<childExecutionArn>` / `LOOKUP`: finds the fan-out of a child from its status event.
  * The index `by-state` (state, createdAt) holds the headers only: the sweep lists running fan-outs there.
@@ -19,8 +20,22 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { attemptsOf, endCounter, failedChildEntry, type ChildLookup, type FanOutPolicy, type ChildRecord, type ChildStatus, type EndStatus, type FanInHeader, type FanInState } from './fan-in-state';
+import {
+  attemptsOf,
+  endCounter,
+  failedChildEntry,
+  placeLimit,
+  type ChildLookup,
+  type FanOutPolicy,
+  type ChildRecord,
+  type ChildStatus,
+  type EndStatus,
+  type FanInHeader,
+  type FanInState,
+  type Place,
+} from './fan-in-state';
 import type { ChildStart } from './plan';
+import { PENDING_INDEX, STATE_INDEX } from './table-indexes';
 
 /** Longest failure reason kept on a child item. */
 export const MAX_FAILURE_REASON_STORED = 1024;
@@ -58,10 +73,6 @@ const isPolicy = (v: unknown): v is FanOutPolicy => typeof v === 'object' && v !
 
 const FANOUT = 'FANOUT#';
 const fanOutKey = (parent: string) => `${FANOUT}${parent}`;
-/** The table's index of headers by state: infra/fan-out.js declares it (STATE_INDEX there, by the same name). */
-export const STATE_INDEX = 'by-state';
-/** The table's sparse index of PENDING children: infra/fan-out.js declares it (PENDING_INDEX there). */
-export const PENDING_INDEX = 'pending';
 /** Most items one BatchWriteItem takes. */
 const BATCH_WRITE_MAX = 25;
 const HEADER = 'HEADER';
@@ -100,11 +111,19 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
     ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
-    ...(item.running === undefined ? {} : { running: num('running') }),
+    ...(isPolicy(item.policy) && placeLimit({ policy: item.policy, total: num('total') }) !== undefined ? placesOf(item.places) : {}),
     ...(item.retried === undefined ? {} : { retried: num('retried') }),
     ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
     ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
+    ...(item.sweepStartFailures === undefined ? {} : { sweepStartFailures: num('sweepStartFailures') }),
   };
+}
+
+/** The children holding a place (the map child id -> when taken). */
+function placesOf(map: unknown): { places: Place[]; running: number } {
+  const entries = typeof map === 'object' && map !== null ? Object.entries(map as Record<string, unknown>) : [];
+  const places = entries.map(([id, takenAt]) => ({ id: Number(id), takenAt: Number(takenAt) })).sort((a, b) => a.id - b.id);
+  return { places, running: places.length };
 }
 
 /** DynamoDB adapter of the fan-in. */
@@ -120,7 +139,21 @@ export class FanInStore {
   async create(
     header: Omit<
       FanInHeader,
-      'endedCount' | 'succeeded' | 'failed' | 'stopped' | 'failedChildren' | 'state' | 'createdAt' | 'lastEndedAt' | 'childrenRecorded' | 'running' | 'retried' | 'resultsObject' | 'redrive'
+      | 'endedCount'
+      | 'succeeded'
+      | 'failed'
+      | 'stopped'
+      | 'failedChildren'
+      | 'state'
+      | 'createdAt'
+      | 'lastEndedAt'
+      | 'childrenRecorded'
+      | 'places'
+      | 'running'
+      | 'retried'
+      | 'resultsObject'
+      | 'redrive'
+      | 'sweepStartFailures'
     >,
   ): Promise<boolean> {
     const put = () =>
@@ -136,8 +169,8 @@ export class FanInStore {
             succeeded: 0,
             failed: 0,
             stopped: 0,
-            // Places under maxRunning are counted only when it is asked for.
-            ...(header.policy?.maxRunning === undefined ? {} : { running: 0 }),
+            // Under maxRunning: the children holding a place, by id (a map, so each can be freed by name).
+            ...(placeLimit(header) === undefined ? {} : { places: {} }),
             createdAt: new Date(this.now()).toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -399,18 +432,21 @@ export class FanInStore {
       update += ', pendingCount :minus';
       values[':minus'] = -1;
     }
-    // Its place under maxRunning is freed by the same write that counts the end: a duplicate frees none.
-    if (options.releasePlace) {
-      update += ', running :minus';
-      values[':minus'] = -1;
-    }
     // The stalled-fan-out metric and the progress report read when the fan-out last moved.
     update += ' SET lastEndedAt = :now';
+    // Its place under maxRunning is freed by the same write that counts the end (REMOVE by its id: a
+    // repeated write frees nothing more, and no other child's place).
+    const names: Record<string, string> = {};
+    if (options.releasePlace) {
+      update += ' REMOVE places.#place';
+      names['#place'] = String(child.id);
+    }
     const out = await conditional(() =>
       this.updateHeader(parent, {
         UpdateExpression: update,
         ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
         ExpressionAttributeValues: values,
+        ...(options.releasePlace ? { ExpressionAttributeNames: names } : {}),
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -499,29 +535,49 @@ export class FanInStore {
   }
 
   /**
-   * Takes up to `count` places under the fan-out's maxRunning, one conditional write each; returns how
-   * many it took (the rest of the children wait).
+   * Takes a place under the fan-out's maxRunning for child `id`: one conditional write adding the id to
+   * the map of places while it holds fewer than `maxRunning` (`size` of a map counts its elements:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html).
+   * False when the places are all held, or this child already holds one (`get` tells which).
    */
-  async takePlaces(parent: string, count: number, maxRunning: number): Promise<number> {
-    let taken = 0;
-    while (taken < count) {
-      const out = await conditional(() =>
-        this.updateHeader(parent, {
-          UpdateExpression: 'ADD running :one',
-          ConditionExpression: 'running < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': maxRunning },
-        }),
-      );
-      if (!out) break;
-      taken += 1;
-    }
-    return taken;
+  async takePlace(parent: string, id: number, maxRunning: number): Promise<boolean> {
+    const out = await conditional(() =>
+      this.updateHeader(parent, {
+        UpdateExpression: 'SET places.#place = :now',
+        ConditionExpression: 'size(places) < :max AND attribute_not_exists(places.#place)',
+        ExpressionAttributeNames: { '#place': String(id) },
+        ExpressionAttributeValues: { ':now': this.now(), ':max': maxRunning },
+      }),
+    );
+    return out !== undefined;
   }
 
-  /** Gives back `count` places taken for starts that did not happen. */
-  async givePlacesBack(parent: string, count: number): Promise<void> {
-    if (count <= 0) return;
-    await this.updateHeader(parent, { UpdateExpression: 'ADD running :minus', ExpressionAttributeValues: { ':minus': -count } });
+  /** Counts a sweep whose starts all failed; returns how many in a row. */
+  async countSweepStartFailure(parent: string): Promise<number> {
+    const out = await this.updateHeader(parent, {
+      UpdateExpression: 'ADD sweepStartFailures :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return Number(out.Attributes?.sweepStartFailures ?? 1);
+  }
+
+  /** A start succeeded: the sweeps' failures in a row are forgotten. */
+  async clearSweepStartFailures(parent: string): Promise<void> {
+    await this.updateHeader(parent, { UpdateExpression: 'REMOVE sweepStartFailures' });
+  }
+
+  /** Takes over the place `place` (its lease expired): true for exactly one caller. */
+  async takeOverPlace(parent: string, place: Place): Promise<boolean> {
+    const out = await conditional(() =>
+      this.updateHeader(parent, {
+        UpdateExpression: 'SET places.#place = :now',
+        ConditionExpression: 'places.#place = :takenAt',
+        ExpressionAttributeNames: { '#place': String(place.id) },
+        ExpressionAttributeValues: { ':now': this.now(), ':takenAt': place.takenAt },
+      }),
+    );
+    return out !== undefined;
   }
 
   /**

@@ -9,7 +9,7 @@ import { logger } from '../core/powertools';
 import { callbackAddress, parseFanInMessage, type CallbackAddress, type FanInMessage } from './callback-message';
 import { deadLetterCallback, refusalCallback, type StepCallback } from './callback-outputs';
 import { childEnded } from './child-transitions';
-import { isFinalCallbackError, sendCallback } from './completion';
+import { abandonFanOut, isFinalCallbackError, sendCallback } from './completion';
 import type { FanInDeps } from './fan-in-deps';
 import type { EndStatus } from './fan-in-state';
 import { beginFanOut, resumeFanOut, stopFanOut } from './fan-out-transitions';
@@ -51,16 +51,46 @@ export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelive
     }
     await handleFanInMessage(deps, message);
   } catch (error) {
-    const address = isLastDelivery(delivery.receiveCount) ? callbackAddress(delivery.body) : undefined;
-    if (address) {
+    if (isLastDelivery(delivery.receiveCount)) {
       const callback = deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT);
-      const told = await tellParent(deps, address, callback).catch((sendError: unknown) => {
-        logger.error('the failure callback of a dead-lettered message could not be sent', { parent: address.pipelineExecutionArn, error: describeError(sendError) });
+      const told = await answerDeadLettered(deps, delivery.body, callback).catch((sendError: unknown) => {
+        logger.error('the failure callback of a dead-lettered message could not be sent', { error: describeError(sendError) });
         return false;
       });
-      if (told) logger.warn('last delivery failed: the parent step was failed', { parent: address.pipelineExecutionArn });
+      if (told) logger.warn('last delivery failed: the parent step was failed');
     }
     throw error;
+  }
+}
+
+/**
+ * The last delivery of a message failed: its parent's step fails once. A recorded fan-out still
+ * RUNNING for that token (or the fan-out a resume message names) is closed too, so that no pending
+ * child starts for a step that has ended; otherwise the token the message carries is answered.
+ */
+async function answerDeadLettered(deps: FanInDeps, body: string, callback: StepCallback): Promise<boolean> {
+  const address = callbackAddress(body);
+  const parent = address?.pipelineExecutionArn ?? resumedParent(body);
+  if (parent !== undefined) {
+    // The table itself may be what failed (missing, unreachable): the message's token is then answered alone.
+    const header = await deps.store.get(parent).catch((error: unknown) => {
+      logger.warn('fan-out state unreadable for a dead-lettered message', { parent, error: describeError(error) });
+      return undefined;
+    });
+    if (header?.state === 'RUNNING' && (address === undefined || header.callbackToken === address.token)) {
+      if (await abandonFanOut(deps, header, callback)) return true;
+    }
+  }
+  return address ? tellParent(deps, address, callback) : false;
+}
+
+/** The fan-out a resume message names (undefined for any other message). */
+function resumedParent(body: string): string | undefined {
+  try {
+    const message = parseFanInMessage(body);
+    return 'resumeFanOut' in message ? message.resumeFanOut : undefined;
+  } catch {
+    return undefined;
   }
 }
 

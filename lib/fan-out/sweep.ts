@@ -11,10 +11,11 @@ import pLimit from 'p-limit';
 import { describeError } from '../core/errors';
 import { logger } from '../core/powertools';
 import { childEnded, recordChildEnd, startPendingChildren } from './child-transitions';
-import { finishAbandonedCompletion } from './completion';
+import { abandonFanOut, finishAbandonedCompletion } from './completion';
 import type { FanInDeps } from './fan-in-deps';
-import { isEndStatus } from './fan-in-state';
+import { isEndStatus, placeLimit, type FanInHeader } from './fan-in-state';
 import { describeExecution, errorName } from './sagemaker';
+import { SWEEP_START_FAILURES_MAX } from './timing';
 
 export interface SweepOptions {
   /** Fan-outs created, and children started, less than this long ago are left to their events. */
@@ -144,7 +145,7 @@ export async function sweepFanOut(
             const found = policy && child.executionArn !== undefined ? await deps.store.lookup(child.executionArn) : undefined;
             const counted = found
               ? await childEnded(deps, found, child.executionArn ?? '', status, failureReason)
-              : await recordChildEnd(deps, parent, child, status, failureReason);
+              : await recordChildEnd(deps, parent, child, status, failureReason, { releasePlace: placeLimit(header) !== undefined });
             if (!counted) return;
             recovered += 1;
             logger.warn('child end recorded by the sweep: its status event was not processed', {
@@ -162,9 +163,27 @@ export async function sweepFanOut(
     if (failure || unfinished) return { checked, recovered, unfinished, failure };
     const now = await deps.store.get(parent);
     // Capacity the recovered ends freed, and the callback of an all-ended fan-out a crash left unsent.
-    if (now?.state === 'RUNNING') await startPendingChildren(deps, now, { scheduleResume: false });
+    if (now?.state === 'RUNNING') await startOrGiveUp(deps, now);
   } catch (error) {
     failure ??= { error };
   }
   return { checked, recovered, unfinished, failure };
+}
+
+/**
+ * Starts what the freed capacity allows. The sweep is the only retry of a start that failed in an end
+ * event's invocation (no resume message follows those), so a start error that lasts (throttling, an
+ * outage) would be retried every sweep until the parent's 672-hour limit: after
+ * SWEEP_START_FAILURES_MAX sweeps in a row whose starts all failed, the fan-out is closed and its step
+ * failed, as the last delivery of a queue message does.
+ */
+async function startOrGiveUp(deps: FanInDeps, header: FanInHeader): Promise<void> {
+  const { started, startError } = await startPendingChildren(deps, header, { scheduleResume: false });
+  if (startError === undefined || started > 0) return;
+  const parent = header.parentExecutionArn;
+  const failures = await deps.store.countSweepStartFailure(parent);
+  logger.warn('no pending child could be started by the sweep', { parent, sweepsInARow: failures, error: describeError(startError.error) });
+  if (failures < SWEEP_START_FAILURES_MAX) return;
+  const reason = `StartPipelineExecution failed in ${failures} sweeps in a row: ${describeError(startError.error)}`;
+  await abandonFanOut(deps, header, { outcome: 'failure', reason });
 }

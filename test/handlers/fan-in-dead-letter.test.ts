@@ -97,6 +97,45 @@ describe('fanOutCallback: a parent whose token is readable is always answered', 
     expect(fake.startCalls).toBe(0);
   });
 
+  it('fails the step once, on the last delivery, when every start throttles though the pipeline is readable, and starts nothing later', async () => {
+    const parent = newParent();
+    const start = fake.startPipelineExecution.bind(fake);
+    fake.startPipelineExecution = async () => {
+      throw apiError('ThrottlingException', 'Rate exceeded');
+    };
+    expect(await deliverUntilDeadLettered(body(parent))).toContain('ThrottlingException: Rate exceeded');
+    // Closed with its step: a resume or a sweep finds no pending child to start.
+    fake.startPipelineExecution = start;
+    expect((await callback(delivery({ resumeFanOut: parent }, 1), context)).batchItemFailures).toHaveLength(0);
+    expect(fake.executions.size).toBe(0);
+    expect(fake.failureCalls).toHaveLength(1);
+  });
+
+  it('fails the step once when the resume messages of a fan-out reach their last delivery (starts throttled after the first)', async () => {
+    fake = new FakeSageMaker({ concurrencyQuota: 1 });
+    fake.addPipeline('child-pipeline-1', ['ProcessingDate', 'Region']);
+    sageMakerMock.restore();
+    sageMakerMock = mockSageMaker(fake);
+    const parent = newParent();
+    const message = body(parent);
+    // The quota takes one child; the others wait for the resume message the call sent.
+    expect((await callback(delivery(message, 1), context)).batchItemFailures).toHaveLength(0);
+    expect(fake.executions.size).toBe(1);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    fake.end([...fake.executions.keys()][0] ?? '', 'Succeeded');
+    fake.startPipelineExecution = async () => {
+      throw apiError('ThrottlingException', 'Rate exceeded');
+    };
+    for (let count = 1; count <= LAST; count += 1) {
+      expect((await callback(delivery({ resumeFanOut: parent }, count), context)).batchItemFailures).toHaveLength(1);
+      expect(fake.failureCalls).toHaveLength(count < LAST ? 0 : 1);
+    }
+    expect(fake.failureCalls[0]?.CallbackToken).toBe(message.token);
+    expect(fake.failureCalls[0]?.FailureReason).toMatch(new RegExp(`^fan-out message dead-lettered after ${LAST} deliveries: ThrottlingException`));
+    // No second resume chain was started by the failing deliveries.
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
   it('fails the step once, on the last delivery, when the manifest cannot be read for a reason a retry might fix', async () => {
     s3Mock.on(GetObjectCommand).rejects(awsError('InternalError', 'We encountered an internal error. Please try again.', 500));
     expect(await deliverUntilDeadLettered(body(newParent(), (a) => a, manifestEvent))).toContain('InternalError');

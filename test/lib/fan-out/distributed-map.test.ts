@@ -8,7 +8,7 @@ import { FanInStore } from '../../../lib/fan-out/fan-in-store';
 import { fanOutProgress } from '../../../lib/fan-out/progress';
 import { resultsWriter, writeResultsObject } from '../../../lib/fan-out/results-s3';
 import { sweepFanOut } from '../../../lib/fan-out/sweep';
-import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
+import { CLAIM_LEASE_MS, PLACE_LEASE_MS } from '../../../lib/fan-out/timing';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
 import { FakeS3Objects } from '../../../doubles/fake-s3-objects';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
@@ -82,11 +82,157 @@ describe('fan-in: Distributed Map options', () => {
       expect((await deps.store.get(parent))?.running).toBe(0);
     });
 
+    it('keeps no places when maxRunning is at or above the number of children (it limits nothing)', async () => {
+      await begin({ items: items(3), maxRunning: '3' });
+      expect(fake.running()).toHaveLength(3);
+      expect((await deps.store.get(parent))?.places).toBeUndefined();
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
     it('starts no more children than maxRunning when the message is delivered again', async () => {
       await begin({ items: items(5), maxRunning: '2' });
       await begin({ items: items(5), maxRunning: '2' });
       expect(fake.startCalls).toBe(2);
       expect((await deps.store.get(parent))?.running).toBe(2);
+    });
+  });
+
+  describe('maxRunning: a place is held from before a start until the end is counted', () => {
+    /** Makes the n-th header write that takes a place (its condition compares with :max) fail as a crash would. */
+    const crashPlaceWrite = (n: number) => {
+      let seen = 0;
+      dynamo.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { ConditionExpression?: string };
+          if (context.commandName === 'UpdateItemCommand' && input.ConditionExpression?.includes(':max') && (seen += 1) === n) {
+            throw Object.assign(new Error('the invocation died here'), { name: 'InjectedCrash' });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'crashPlaceWrite' },
+      );
+      return () => dynamo.client.middlewareStack.remove('crashPlaceWrite');
+    };
+
+    it('keeps the place of a child whose start SageMaker took but whose record failed', async () => {
+      const store = deps.store;
+      let failOnce = true;
+      // Recorded as started, then the invocation's last write fails: the start is reported as failed.
+      deps.store = Object.assign(Object.create(store) as FanInStore, {
+        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
+          const moved = await store.markStarted(...args);
+          if (failOnce) {
+            failOnce = false;
+            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+          }
+          return moved;
+        },
+      });
+      // Thrown, so that SQS delivers the message again (its last delivery would fail the step).
+      await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
+      expect(fake.running()).toHaveLength(1);
+      // Delivered again, and a resume: the place is still the running child's.
+      await begin({ items: items(3), maxRunning: '1' });
+      await handleFanInMessage(deps, { resumeFanOut: parent });
+      expect(fake.running()).toHaveLength(1);
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(fake.peakRunning).toBe(1);
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
+    it('starts again, after its lease, a child SageMaker started but nothing recorded: the same execution, in the same place', async () => {
+      let clock = Date.now();
+      const store = new FanInStore(dynamo.doc, TABLE, () => clock);
+      let failOnce = true;
+      deps.store = Object.assign(Object.create(store) as FanInStore, {
+        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
+          if (failOnce) {
+            failOnce = false;
+            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+          }
+          return store.markStarted(...args);
+        },
+      });
+      await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
+      await begin({ items: items(3), maxRunning: '1' });
+      expect(fake.startCalls).toBe(1);
+      clock += PLACE_LEASE_MS;
+      await handleFanInMessage(deps, { resumeFanOut: parent });
+      expect(fake.startCalls).toBe(2);
+      expect(fake.executions.size).toBe(1);
+      expect((await deps.store.getChild(parent, 0))?.status).toBe('STARTED');
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(fake.peakRunning).toBe(1);
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
+    it('does not lose the places an invocation took before it died: a call after their lease starts with them', async () => {
+      let clock = Date.now();
+      deps.store = new FanInStore(dynamo.doc, TABLE, () => clock);
+      const restore = crashPlaceWrite(2);
+      await expect(begin({ items: items(4), maxRunning: '2' })).rejects.toThrow('the invocation died here');
+      restore();
+      // Redelivered while the dead call's place may still be starting its child: only the free place is used.
+      await begin({ items: items(4), maxRunning: '2' });
+      expect(fake.running()).toHaveLength(1);
+      clock += PLACE_LEASE_MS;
+      await handleFanInMessage(deps, { resumeFanOut: parent });
+      expect(fake.running()).toHaveLength(2);
+      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(fake.peakRunning).toBe(2);
+      expect(outputs()).toMatchObject({ total: '4', succeeded: '4' });
+    });
+
+    it('frees the place of a child that ended before its start was recorded (its event found no lookup)', async () => {
+      const start = fake.startPipelineExecution.bind(fake);
+      let first = true;
+      fake.startPipelineExecution = async (input) => {
+        const out = await start(input);
+        // Ends at once; its status event, sent before the lookup existed, was ignored.
+        if (first) fake.end(out.PipelineExecutionArn, 'Succeeded');
+        first = false;
+        return out;
+      };
+      await begin({ items: items(2), maxRunning: '1' });
+      expect(fake.executions.size).toBe(2);
+      await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(outputs()).toMatchObject({ total: '2', succeeded: '2' });
+      expect((await deps.store.get(parent))?.running).toBe(0);
+    });
+
+    it('a duplicate failure event read between the retry counted and the retry sent frees no place', async () => {
+      await begin({ items: items(2), childRetries: '1', maxRunning: '1' });
+      const [a = ''] = arns();
+      fake.end(a, 'Failed', 'step Train failed');
+      // The first RetryPipelineExecution waits while the duplicate event is handled in full.
+      const retry = fake.retryPipelineExecution.bind(fake);
+      let reached: () => void = () => undefined;
+      const atRetry = new Promise<void>((resolve) => (reached = resolve));
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let gated = true;
+      fake.retryPipelineExecution = async (input) => {
+        if (gated) {
+          gated = false;
+          reached();
+          await gate;
+        }
+        return retry(input);
+      };
+      const first = onChildExecutionEnd(deps, a, 'Failed');
+      await atRetry;
+      await onChildExecutionEnd(deps, a, 'Failed');
+      release();
+      await first;
+      expect(fake.executions.get(a)?.status).toBe('Executing');
+      expect(fake.executions.size).toBe(1);
+      expect((await deps.store.get(parent))?.endedCount).toBe(0);
+      await end(a, 'Succeeded');
+      await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      expect(fake.peakRunning).toBe(1);
+      expect(fake.retryCalls).toHaveLength(1);
+      expect(outputs()).toMatchObject({ total: '2', succeeded: '2', failed: '0', retried: '1' });
     });
   });
 

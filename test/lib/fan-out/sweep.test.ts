@@ -3,7 +3,7 @@ import { claimFanOut } from '../../../lib/fan-out/completion';
 import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
 import type { FanInDeps } from '../../../lib/fan-out/fan-in-deps';
 import { FanInStore } from '../../../lib/fan-out/fan-in-store';
-import { CLAIM_LEASE_MS } from '../../../lib/fan-out/timing';
+import { CLAIM_LEASE_MS, SWEEP_START_FAILURES_MAX } from '../../../lib/fan-out/timing';
 import { sweepFanOuts } from '../../../lib/fan-out/sweep';
 import { startDynalite, type LocalDynamo } from '../../../doubles/dynalite';
 import { apiError, FakeSageMaker, mockSageMaker, type SageMakerMock } from '../../../doubles/fake-sagemaker';
@@ -75,6 +75,45 @@ describe('fan-out sweep (lost child end events)', () => {
     expect(header).toMatchObject({ state: 'RUNNING', endedCount: 1, failed: 1 });
     expect(fake.successCalls).toHaveLength(0);
     expect(fake.failureCalls).toHaveLength(0);
+  });
+
+  it(`fails the step once, and starts nothing more, after ${SWEEP_START_FAILURES_MAX} sweeps in a row whose starts all failed; a start in between resets the count`, async () => {
+    fake = new FakeSageMaker({ concurrencyQuota: 1 });
+    fake.addPipeline('child', ['item']);
+    mock.restore();
+    mock = mockSageMaker(fake);
+    const parent = `${PARENT}-0009`;
+    // One child runs (the quota); two wait for a resume that never comes (the message was lost).
+    await begin(parent);
+    const [first] = executions();
+    fake.end(first?.arn ?? '', 'Succeeded');
+    const start = fake.startPipelineExecution.bind(fake);
+    const throttle = async () => {
+      throw apiError('ThrottlingException', 'Rate exceeded');
+    };
+    fake.startPipelineExecution = throttle;
+    for (let i = 1; i < SWEEP_START_FAILURES_MAX; i += 1) await sweep();
+    expect((await deps.store.get(parent))?.sweepStartFailures).toBe(SWEEP_START_FAILURES_MAX - 1);
+    // A start succeeds: the count starts again.
+    fake.startPipelineExecution = start;
+    await sweep();
+    expect(fake.executions.size).toBe(2);
+    expect((await deps.store.get(parent))?.sweepStartFailures).toBeUndefined();
+    fake.end(executions()[1]?.arn ?? '', 'Succeeded');
+    fake.startPipelineExecution = throttle;
+    for (let i = 1; i <= SWEEP_START_FAILURES_MAX; i += 1) {
+      expect(fake.failureCalls).toHaveLength(0);
+      await sweep();
+    }
+    expect(fake.failureCalls.map((c) => c.FailureReason)).toEqual([
+      `StartPipelineExecution failed in ${SWEEP_START_FAILURES_MAX} sweeps in a row: ThrottlingException: Rate exceeded`,
+    ]);
+    expect((await deps.store.get(parent))?.state).toBe('COMPLETED');
+    fake.startPipelineExecution = start;
+    expect(await sweep()).toMatchObject({ fanOuts: 0 });
+    expect(fake.executions.size).toBe(2);
+    expect(fake.failureCalls).toHaveLength(1);
+    expect(fake.successCalls).toHaveLength(0);
   });
 
   it('starts a child waiting for quota with the capacity a recovered end frees', async () => {

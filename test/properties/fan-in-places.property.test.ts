@@ -1,0 +1,164 @@
+/**
+ * maxRunning under hostile schedules: generated sequences of child ends (succeeded or failed, events
+ * delayed, repeated, lost), redelivered start messages, resumes, sweeps, invocations that die at a
+ * DynamoDB write, concurrent calls and expired leases, against a real DynamoDB API (dynalite) and the
+ * SageMaker double. Whatever the order: never more than `maxRunning` children running (the double's
+ * own record), no child started twice, and, once everything is delivered, exactly one callback.
+ */
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import fc from 'fast-check';
+import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { FakeSageMaker, mockSageMaker } from '../../doubles/fake-sagemaker';
+import { handleFanInMessage, onChildExecutionEnd } from '../../lib/fan-out/fan-in';
+import type { FanInDeps } from '../../lib/fan-out/fan-in-deps';
+import { FanInStore } from '../../lib/fan-out/fan-in-store';
+import { sweepFanOuts } from '../../lib/fan-out/sweep';
+import { CLAIM_LEASE_MS, PLACE_LEASE_MS } from '../../lib/fan-out/timing';
+
+const TABLE = 'fan-in-places-property';
+const RUNS = Number(process.env.PLACES_RUNS ?? 25);
+
+type Op =
+  | { kind: 'end'; pick: number; fail: boolean }
+  | { kind: 'deliver'; pick: number; twice: boolean }
+  | { kind: 'begin' }
+  | { kind: 'resume' }
+  | { kind: 'sweep' }
+  | { kind: 'crash'; after: number }
+  | { kind: 'lease' }
+  | { kind: 'together'; a: Op; b: Op };
+
+const simple = fc.oneof(
+  fc.record({ kind: fc.constant('end' as const), pick: fc.nat(), fail: fc.boolean() }),
+  fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(), twice: fc.boolean() }),
+  fc.record({ kind: fc.constant('begin' as const) }),
+  fc.record({ kind: fc.constant('resume' as const) }),
+  fc.record({ kind: fc.constant('sweep' as const) }),
+  fc.record({ kind: fc.constant('crash' as const), after: fc.nat({ max: 6 }) }),
+  fc.record({ kind: fc.constant('lease' as const) }),
+);
+const op: fc.Arbitrary<Op> = fc.oneof({ weight: 4, arbitrary: simple }, { weight: 1, arbitrary: fc.record({ kind: fc.constant('together' as const), a: simple, b: simple }) });
+
+describe('fan-in maxRunning under generated schedules', () => {
+  let dynamo: LocalDynamo;
+  let run = 0;
+  beforeAll(async () => {
+    dynamo = await startDynalite(TABLE);
+  });
+  afterAll(() => dynamo.close());
+
+  it('never runs more children than maxRunning, starts none twice, and answers the parent once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom('0', '1'),
+        fc.array(op, { maxLength: 40 }),
+        async (children, maxRunning, childRetries, ops) => {
+          run += 1;
+          const parent = `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/places${run}`;
+          const fake = new FakeSageMaker({ concurrencyQuota: 20 });
+          fake.addPipeline('child', ['item']);
+          const mock = mockSageMaker(fake);
+          let clock = Date.now();
+          // The n-th DynamoDB write from now fails as if the invocation died there (0: none pending).
+          let crashIn = 0;
+          const crashName = `crash-${run}`;
+          dynamo.client.middlewareStack.add(
+            (next, context) => async (args) => {
+              if (crashIn > 0 && /Update|Put|BatchWrite/.test(context.commandName ?? '') && (crashIn -= 1) === 0) {
+                throw Object.assign(new Error('the invocation died here'), { name: 'InjectedCrash' });
+              }
+              return next(args);
+            },
+            { step: 'initialize', name: crashName },
+          );
+          const deps: FanInDeps = {
+            sageMaker: new SageMakerClient({}),
+            store: new FanInStore(dynamo.doc, TABLE, () => clock),
+            scheduleResume: async () => undefined,
+            remainingTimeMs: () => 60_000,
+          };
+          const message = {
+            token: `token-${run}`,
+            pipelineExecutionArn: parent,
+            arguments: { pipelines: 'child', items: JSON.stringify(Array.from({ length: children }, (_, i) => `i${i}`)), maxRunning: String(maxRunning), childRetries },
+          };
+          // Status events not yet delivered (an invocation that fails puts its event back: Lambda retries it).
+          const events: { arn: string; status: 'Succeeded' | 'Failed' }[] = [];
+          const invoke = async (work: () => Promise<unknown>, onFailure?: () => void) => {
+            try {
+              await work();
+            } catch {
+              onFailure?.();
+            }
+          };
+          const apply = async (o: Op): Promise<void> => {
+            switch (o.kind) {
+              case 'end': {
+                const running = fake.running();
+                const e = running[o.pick % Math.max(1, running.length)];
+                if (!e) return;
+                const status = o.fail ? 'Failed' : 'Succeeded';
+                fake.end(e.arn, status, o.fail ? 'step failed' : undefined);
+                events.push({ arn: e.arn, status });
+                return;
+              }
+              case 'deliver': {
+                const at = o.pick % Math.max(1, events.length);
+                const [event] = o.twice ? events.slice(at, at + 1) : events.splice(at, 1);
+                if (event) await invoke(() => onChildExecutionEnd(deps, event.arn, event.status), () => events.push(event));
+                return;
+              }
+              case 'begin':
+                return invoke(() => handleFanInMessage(deps, message));
+              case 'resume':
+                return invoke(() => handleFanInMessage(deps, { resumeFanOut: parent }));
+              case 'sweep':
+                return invoke(() => sweepFanOuts(deps, { minAgeMs: 0 }));
+              case 'crash':
+                crashIn = o.after + 1;
+                return;
+              case 'lease':
+                clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+                return;
+              case 'together':
+                await Promise.all([apply(o.a), apply(o.b)]);
+                return;
+            }
+          };
+          try {
+            await invoke(() => handleFanInMessage(deps, message));
+            for (const o of ops) {
+              await apply(o);
+              expect(fake.peakRunning).toBeLessThanOrEqual(maxRunning);
+            }
+            // Then everything is delivered, no more crashes: children end (succeeding), events arrive, leases pass.
+            crashIn = 0;
+            for (let round = 0; round < 4 * children + 10 && fake.successCalls.length + fake.failureCalls.length === 0; round += 1) {
+              for (const e of fake.running()) {
+                fake.end(e.arn, 'Succeeded');
+                events.push({ arn: e.arn, status: 'Succeeded' });
+              }
+              while (events.length > 0) await apply({ kind: 'deliver', pick: 0, twice: false });
+              clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+              await apply({ kind: 'begin' });
+              await apply({ kind: 'resume' });
+              await apply({ kind: 'sweep' });
+            }
+            expect(fake.peakRunning).toBeLessThanOrEqual(maxRunning);
+            expect(fake.successCalls.length + fake.failureCalls.length).toBe(1);
+            // One execution per child (a retry resumes the same one).
+            const names = [...fake.executions.values()].map((e) => e.displayName);
+            expect(new Set(names).size).toBe(names.length);
+            expect(names.length).toBeLessThanOrEqual(children);
+          } finally {
+            dynamo.client.middlewareStack.remove(crashName);
+            mock.restore();
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+});
