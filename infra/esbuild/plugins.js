@@ -285,10 +285,10 @@ const SIDECAR_SUFFIX = '.aws.js';
  * SDK packages that only some paths use, each in a sidecar of its own (`<handler>.aws-<part>.js`), so
  * that a path that never reads S3 (a fan-out from inline items, a fan-in message) does not load the S3
  * client's code (its XML codec, checksums, S3 middleware: ~60 KB), nor a Glue route Athena's, nor a
- * fan-in that needs no resume message SQS's. The code they share with the rest is in shared files
+ * fan-in that needs no resume message SQS's, nor a DynamoDB-only path SageMaker's. The code they share with the rest is in shared files
  * (`<handler>.aws-chunk-<hash>.js`), loaded once.
  */
-const SIDECAR_PARTS = { '@aws-sdk/client-s3': 's3', '@aws-sdk/client-athena': 'athena', '@aws-sdk/client-sqs': 'sqs' };
+const SIDECAR_PARTS = { '@aws-sdk/client-s3': 's3', '@aws-sdk/client-athena': 'athena', '@aws-sdk/client-sqs': 'sqs', '@aws-sdk/client-sagemaker': 'sagemaker' };
 /** The file of a handler's sidecar that holds a package (`base`: the handler's file name without `.js`). */
 const sidecarFileOf = (base, pkg) => (SIDECAR_PARTS[pkg] ? `${base}.aws-${SIDECAR_PARTS[pkg]}.js` : `${base}${SIDECAR_SUFFIX}`);
 /** A sidecar file of any handler: `<handler>.aws.js`, `<handler>.aws-<part>.js`, `<handler>.aws-chunk-<hash>.js`. */

@@ -63,7 +63,7 @@ describe('lazy-aws-sdk', () => {
     const { file, sidecar, metafile } = await bundle('start-child-pipelines');
     const handlerInputs = Object.keys(metafile.outputs[Object.keys(metafile.outputs).find((o) => o.endsWith('start-child-pipelines.js')) ?? '']?.inputs ?? {});
     expect(handlerInputs.filter((i) => i.includes('node_modules/@aws-sdk/') || i.includes('node_modules/@smithy/'))).toEqual([]);
-    expect(readFileSync(sidecar, 'utf8')).toContain('SageMakerClient');
+    expect(readFileSync(sidecar.replace(/\.aws\.js$/, '.aws-sagemaker.js'), 'utf8')).toContain('SageMakerClient');
 
     const loaded = await node(`require(${JSON.stringify(file)}); console.log(JSON.stringify(Object.keys(require.cache)))`);
     expect(JSON.parse(loaded)).toEqual([file]);
@@ -82,7 +82,7 @@ describe('lazy-aws-sdk', () => {
         { AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
       );
       // Inline items read nothing from S3: the S3 client's part stays unloaded.
-      expect(JSON.parse(output)).toEqual({ startedCount: 2, sidecar: ['main', 'shared'] });
+      expect(JSON.parse(output)).toEqual({ startedCount: 2, sidecar: ['main', 'sagemaker', 'shared'] });
     } finally {
       await server.close();
     }
@@ -104,7 +104,7 @@ describe('lazy-aws-sdk', () => {
           `.then((r) => console.log(JSON.stringify({ started: r.startedCount > 0, sidecar: ${LOADED_SIDECAR_FILES} })))`,
         { AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.endpoint, AWS_ENDPOINT_URL_S3: s3Server.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
       );
-      expect(JSON.parse(output)).toEqual({ started: true, sidecar: ['main', 's3', 'shared'] });
+      expect(JSON.parse(output)).toEqual({ started: true, sidecar: ['main', 's3', 'sagemaker', 'shared'] });
     } finally {
       await Promise.all([sageMaker.close(), s3Server.close()]);
     }
