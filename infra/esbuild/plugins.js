@@ -390,6 +390,12 @@ async function buildSidecars(esbuild, options, base, imports) {
     write: false,
     plugins: [entryPlugin, ...SDK_PLUGINS],
   });
+  const requires = new Map(
+    result.outputFiles.map((o) => [path.basename(o.path), [...o.text.matchAll(/\b(?:from|import)\s*\(?\s*"\.\/([^"]+)"/g)].map((m) => m[1])]),
+  );
+  const cycle = findCycle(requires);
+  // CommonJS files that require each other would see each other half-loaded.
+  if (cycle) throw new Error(`lazy-aws-sdk: the sidecar files of ${base} import each other in a cycle (${cycle.join(' -> ')})`);
   for (const output of result.outputFiles) {
     // import() becomes a require too, as in the handlers' bundles: Node's ESM loader stays unloaded.
     const { code } = await esbuild.transform(output.text, {
@@ -402,6 +408,27 @@ async function buildSidecars(esbuild, options, base, imports) {
     });
     await fs.promises.writeFile(output.path, code);
   }
+}
+
+/** A cycle in a graph of file -> files it imports, if there is one. */
+function findCycle(graph) {
+  const state = new Map();
+  const visit = (node, trail) => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'open') return [...trail.slice(trail.indexOf(node)), node];
+    state.set(node, 'open');
+    for (const next of graph.get(node) ?? []) {
+      const found = visit(next, [...trail, node]);
+      if (found) return found;
+    }
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of graph.keys()) {
+    const found = visit(node, []);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The project's source files a bundle can hold (handlers and lib). */
@@ -451,6 +478,7 @@ const SDK_PLUGINS = [
 
 module.exports = [lazyAwsSdk, lazyNodeBuiltins(['crypto']), ...SDK_PLUGINS];
 module.exports.compactErrorClasses = compactErrorClasses;
+module.exports.findCycle = findCycle;
 module.exports.literalSchemaKeys = literalSchemaKeys;
 module.exports.sdkImports = sdkImports;
 module.exports.SIDECAR_SUFFIX = SIDECAR_SUFFIX;

@@ -12,7 +12,10 @@ import { build, type Plugin } from 'esbuild';
 import fc from 'fast-check';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const plugins = require('../../infra/esbuild/plugins.js') as Plugin[] & { compactErrorClasses(text: string): string };
+const plugins = require('../../infra/esbuild/plugins.js') as Plugin[] & {
+  compactErrorClasses(text: string): string;
+  findCycle(graph: Map<string, string[]>): string[] | undefined;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const LRUCache = require('../../infra/esbuild/lru-cache.js') as new (capacity: number) => Lru;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -229,6 +232,13 @@ describe('lazy-web-checksum-stream', () => {
     expect([stream instanceof ReadableStream, Object.getPrototypeOf(stream).constructor.name]).toEqual([true, 'ChecksumStream']);
     expect(Buffer.from(await new Response(stream).arrayBuffer()).toString()).toBe('abc');
     expect(seen).toBe('abc');
+  });
+});
+
+describe('findCycle (the split sidecar files, CommonJS, must not require each other in a cycle)', () => {
+  it('finds a cycle, and none in a graph that shares a file without one', () => {
+    expect(plugins.findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['b']]]))).toEqual(['b', 'c', 'b']);
+    expect(plugins.findCycle(new Map([['main', ['chunk']], ['s3', ['chunk', 'small']], ['chunk', ['small']], ['small', []]]))).toBeUndefined();
   });
 });
 
