@@ -29,6 +29,17 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
+  await createFanOutTable(client, tableName);
+  return {
+    endpoint,
+    client,
+    doc: DynamoDBDocumentClient.from(client),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => client.destroy()),
+  };
+}
+
+/** Creates another fan-out table (keys and indexes as the template declares them) on the same server. */
+export async function createFanOutTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const table = fanOutTable(tableName);
   const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.Properties as Pick<
     ConstructorParameters<typeof CreateTableCommand>[0],
@@ -37,12 +48,6 @@ export async function startDynalite(tableName: string): Promise<LocalDynamo> {
   await client.send(
     new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' }),
   );
-  return {
-    endpoint,
-    client,
-    doc: DynamoDBDocumentClient.from(client),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => client.destroy()),
-  };
 }
 
 /** Starts dynalite with the fan-out table and points the handlers at it (AWS_ENDPOINT_URL_DYNAMODB, FAN_OUT_TABLE). */

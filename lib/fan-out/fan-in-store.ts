@@ -82,6 +82,10 @@ const lookupKey = (childArn: string) => `CHILD#${childArn}`;
 const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
+/** DynamoDB's refusal of a document path under an attribute the item does not have. */
+const isMissingPath = (error: unknown) =>
+  (error as { name?: string })?.name === 'ValidationException' && /document path provided in the update expression is invalid/i.test(String((error as Error).message));
+
 async function conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
   try {
     return await write();
@@ -441,15 +445,17 @@ export class FanInStore {
       update += ' REMOVE places.#place';
       names['#place'] = String(child.id);
     }
-    const out = await conditional(() =>
-      this.updateHeader(parent, {
-        UpdateExpression: update,
-        ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
-        ExpressionAttributeValues: values,
-        ...(options.releasePlace ? { ExpressionAttributeNames: names } : {}),
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const write = () =>
+      conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(endedChildren, :idText)',
+          ExpressionAttributeValues: values,
+          ...(options.releasePlace ? { ExpressionAttributeNames: names } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+    const out = options.releasePlace ? await this.withPlacesMap(parent, write) : await write();
     if (!out && options.startedOne) await this.updateHeader(parent, { UpdateExpression: 'ADD pendingCount :minus', ExpressionAttributeValues: { ':minus': -1 } });
     // The child item is informational (Stopping reads it): set it whether or not this call counted the end.
     if (!options.childWritten) {
@@ -541,15 +547,35 @@ export class FanInStore {
    * False when the places are all held, or this child already holds one (`get` tells which).
    */
   async takePlace(parent: string, id: number, maxRunning: number): Promise<boolean> {
-    const out = await conditional(() =>
-      this.updateHeader(parent, {
-        UpdateExpression: 'SET places.#place = :now',
-        ConditionExpression: 'size(places) < :max AND attribute_not_exists(places.#place)',
-        ExpressionAttributeNames: { '#place': String(id) },
-        ExpressionAttributeValues: { ':now': this.now(), ':max': maxRunning },
-      }),
+    const out = await this.withPlacesMap(parent, () =>
+      conditional(() =>
+        this.updateHeader(parent, {
+          UpdateExpression: 'SET places.#place = :now',
+          ConditionExpression: 'size(places) < :max AND attribute_not_exists(places.#place)',
+          ExpressionAttributeNames: { '#place': String(id) },
+          ExpressionAttributeValues: { ':now': this.now(), ':max': maxRunning },
+        }),
+      ),
     );
     return out !== undefined;
+  }
+
+  /**
+   * Runs a write naming a place (`places.<id>`) and, when DynamoDB refuses the path because the header
+   * has no map of places (a fan-out recorded by a build that counted places in a number), adds an
+   * empty map and writes again. Its children started before hold no place: until they end, up to
+   * twice maxRunning may run.
+   */
+  private async withPlacesMap<T>(parent: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isMissingPath(error)) throw error;
+      await conditional(() =>
+        this.updateHeader(parent, { UpdateExpression: 'SET places = :empty', ConditionExpression: 'attribute_not_exists(places)', ExpressionAttributeValues: { ':empty': {} } }),
+      );
+      return write();
+    }
   }
 
   /** Counts a sweep whose starts all failed; returns how many in a row. */

@@ -7,7 +7,7 @@
  */
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import fc from 'fast-check';
-import { startDynalite, type LocalDynamo } from '../../doubles/dynalite';
+import { createFanOutTable, startDynalite, type LocalDynamo } from '../../doubles/dynalite';
 import { FakeSageMaker, mockSageMaker } from '../../doubles/fake-sagemaker';
 import { handleFanInMessage, onChildExecutionEnd } from '../../lib/fan-out/fan-in';
 import type { FanInDeps } from '../../lib/fan-out/fan-in-deps';
@@ -56,6 +56,9 @@ describe('fan-in maxRunning under generated schedules', () => {
         fc.array(op, { maxLength: 40 }),
         async (children, maxRunning, childRetries, ops) => {
           run += 1;
+          // A table per run: the sweep lists every running fan-out of its table, and the SageMaker mock is global.
+          const table = `${TABLE}-${run}`;
+          await createFanOutTable(dynamo.client, table);
           const parent = `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/places${run}`;
           const fake = new FakeSageMaker({ concurrencyQuota: 20 });
           fake.addPipeline('child', ['item']);
@@ -75,7 +78,7 @@ describe('fan-in maxRunning under generated schedules', () => {
           );
           const deps: FanInDeps = {
             sageMaker: new SageMakerClient({}),
-            store: new FanInStore(dynamo.doc, TABLE, () => clock),
+            store: new FanInStore(dynamo.doc, table, () => clock),
             scheduleResume: async () => undefined,
             remainingTimeMs: () => 60_000,
           };
@@ -147,6 +150,16 @@ describe('fan-in maxRunning under generated schedules', () => {
               await apply({ kind: 'sweep' });
             }
             expect(fake.peakRunning).toBeLessThanOrEqual(maxRunning);
+            expect(fake.successCalls.length + fake.failureCalls.length).toBe(1);
+            // The step has ended: whatever comes after (a late redelivery, a resume, sweeps) starts nothing.
+            const executions = fake.executions.size;
+            for (let round = 0; round < 2; round += 1) {
+              clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+              await apply({ kind: 'begin' });
+              await apply({ kind: 'resume' });
+              await apply({ kind: 'sweep' });
+            }
+            expect(fake.executions.size).toBe(executions);
             expect(fake.successCalls.length + fake.failureCalls.length).toBe(1);
             // One execution per child (a retry resumes the same one).
             const names = [...fake.executions.values()].map((e) => e.displayName);

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { claimFanOut, finishAbandonedCompletion } from '../../../lib/fan-out/completion';
 import { handleFanInMessage, onChildExecutionEnd } from '../../../lib/fan-out/fan-in';
@@ -65,6 +66,10 @@ describe('fan-in: Distributed Map options', () => {
     for (let i = 0; i < times; i += 1) await onChildExecutionEnd(deps, arn, status);
   };
   const outputs = () => Object.fromEntries((fake.successCalls[0]?.OutputParameters ?? []).map((o) => [o.Name, o.Value]));
+  /** Ends every running child, one at a time (each end may start the next), until none runs. */
+  const endAllRunning = async () => {
+    while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+  };
 
   describe('maxRunning', () => {
     it('never has more children running than maxRunning; the rest start as children end, duplicates start none', async () => {
@@ -86,8 +91,19 @@ describe('fan-in: Distributed Map options', () => {
       await begin({ items: items(3), maxRunning: '3' });
       expect(fake.running()).toHaveLength(3);
       expect((await deps.store.get(parent))?.places).toBeUndefined();
-      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      await endAllRunning();
       expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
+    it('carries on a fan-out recorded by the build that counted places in a number (no map of places)', async () => {
+      await begin({ items: items(5), maxRunning: '2' });
+      await dynamo.doc.send(
+        new UpdateCommand({ TableName: TABLE, Key: { pk: `FANOUT#${parent}`, sk: 'HEADER' }, UpdateExpression: 'SET running = :two REMOVE places', ExpressionAttributeValues: { ':two': 2 } }),
+      );
+      await endAllRunning();
+      expect(outputs()).toMatchObject({ total: '5', succeeded: '5' });
+      // Its children started before hold no place: for that while, up to twice maxRunning.
+      expect(fake.peakRunning).toBeLessThanOrEqual(4);
     });
 
     it('starts no more children than maxRunning when the message is delivered again', async () => {
@@ -99,6 +115,21 @@ describe('fan-in: Distributed Map options', () => {
   });
 
   describe('maxRunning: a place is held from before a start until the end is counted', () => {
+    /** `store`, whose first markStarted fails (a connection reset) before writing anything, or after writing it all. */
+    const markStartedFailsOnce = (store: FanInStore, when: 'before writing' | 'after writing'): FanInStore => {
+      let failOnce = true;
+      return Object.assign(Object.create(store) as FanInStore, {
+        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
+          const moved = when === 'after writing' || !failOnce ? await store.markStarted(...args) : false;
+          if (failOnce) {
+            failOnce = false;
+            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
+          }
+          return moved;
+        },
+      });
+    };
+
     /** Makes the n-th header write that takes a place (its condition compares with :max) fail as a crash would. */
     const crashPlaceWrite = (n: number) => {
       let seen = 0;
@@ -116,19 +147,8 @@ describe('fan-in: Distributed Map options', () => {
     };
 
     it('keeps the place of a child whose start SageMaker took but whose record failed', async () => {
-      const store = deps.store;
-      let failOnce = true;
       // Recorded as started, then the invocation's last write fails: the start is reported as failed.
-      deps.store = Object.assign(Object.create(store) as FanInStore, {
-        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
-          const moved = await store.markStarted(...args);
-          if (failOnce) {
-            failOnce = false;
-            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
-          }
-          return moved;
-        },
-      });
+      deps.store = markStartedFailsOnce(deps.store, 'after writing');
       // Thrown, so that SQS delivers the message again (its last delivery would fail the step).
       await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
       expect(fake.running()).toHaveLength(1);
@@ -136,24 +156,14 @@ describe('fan-in: Distributed Map options', () => {
       await begin({ items: items(3), maxRunning: '1' });
       await handleFanInMessage(deps, { resumeFanOut: parent });
       expect(fake.running()).toHaveLength(1);
-      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      await endAllRunning();
       expect(fake.peakRunning).toBe(1);
       expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
     });
 
     it('starts again, after its lease, a child SageMaker started but nothing recorded: the same execution, in the same place', async () => {
       let clock = Date.now();
-      const store = new FanInStore(dynamo.doc, TABLE, () => clock);
-      let failOnce = true;
-      deps.store = Object.assign(Object.create(store) as FanInStore, {
-        markStarted: async (...args: Parameters<FanInStore['markStarted']>) => {
-          if (failOnce) {
-            failOnce = false;
-            throw Object.assign(new Error('connection reset'), { name: 'TimeoutError' });
-          }
-          return store.markStarted(...args);
-        },
-      });
+      deps.store = markStartedFailsOnce(new FanInStore(dynamo.doc, TABLE, () => clock), 'before writing');
       await expect(begin({ items: items(3), maxRunning: '1' })).rejects.toThrow('connection reset');
       await begin({ items: items(3), maxRunning: '1' });
       expect(fake.startCalls).toBe(1);
@@ -162,7 +172,7 @@ describe('fan-in: Distributed Map options', () => {
       expect(fake.startCalls).toBe(2);
       expect(fake.executions.size).toBe(1);
       expect((await deps.store.getChild(parent, 0))?.status).toBe('STARTED');
-      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      await endAllRunning();
       expect(fake.peakRunning).toBe(1);
       expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
     });
@@ -179,7 +189,7 @@ describe('fan-in: Distributed Map options', () => {
       clock += PLACE_LEASE_MS;
       await handleFanInMessage(deps, { resumeFanOut: parent });
       expect(fake.running()).toHaveLength(2);
-      while (fake.running().length > 0) await end(fake.running()[0]?.arn ?? '', 'Succeeded');
+      await endAllRunning();
       expect(fake.peakRunning).toBe(2);
       expect(outputs()).toMatchObject({ total: '4', succeeded: '4' });
     });
