@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
-/** The AWS SDK's part of a bundle, loaded on first use (infra/esbuild/plugins.js, lazy-aws-sdk). */
-export const SIDECAR_SUFFIX = '.aws.js';
+/**
+ * The AWS SDK's part of a function, loaded on first use (infra/esbuild/plugins.js, lazy-aws-sdk):
+ * `<handler>.aws.js`, `<handler>.aws-<part>.js` (S3, Athena) and the code they share, `<handler>.aws-chunk-<hash>.js`.
+ */
+export const SIDECAR_FILE = /\.aws(-[\w-]+)?\.js$/;
 
 interface ZipEntry {
   name: string;
@@ -46,10 +49,10 @@ export function readZip(file: string): ZipEntry[] {
 export interface PackagedFunction {
   /** The function's name in serverless.yml. */
   name: string;
-  /** Every file of its zip, unzipped, in bytes (the handler's bundle and its SDK sidecar). */
+  /** Every file of its zip, unzipped, in bytes (the handler's bundle and its SDK sidecar files). */
   unzipped: number;
   zipped: number;
-  /** The handler's bundle, unpacked (its sidecar beside it). */
+  /** The handler's bundle, unpacked (its sidecar files beside it). */
   handlerFile: string;
   /** The environment it is deployed with, CloudFormation references as placeholders. */
   env: Record<string, string>;
@@ -66,7 +69,7 @@ export function unpackFunctions(packageDir: string, into: string): PackagedFunct
       const file = join(into, name, entry.name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, entry.data);
-      if (!entry.name.endsWith(SIDECAR_SUFFIX)) handlerFile = file;
+      if (!SIDECAR_FILE.test(entry.name)) handlerFile = file;
     }
     if (!handlerFile) throw new Error(`${zipName} holds no handler bundle`);
     return {

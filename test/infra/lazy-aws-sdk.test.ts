@@ -8,8 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { listen } from '../../doubles/aws-json-http';
+import { FakeS3 } from '../../doubles/fake-s3';
+import { s3Listener } from '../../doubles/fake-s3-http';
 import { FakeSageMaker } from '../../doubles/fake-sagemaker';
 import { serveFakeSageMaker } from '../../doubles/fake-sagemaker-http';
+import { bodiesFromDirectories, loadS3Directories, parseS3Directory } from '../../doubles/s3-directories';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const plugins = require('../../infra/esbuild/plugins.js') as Parameters<typeof build>[0]['plugins'] & {
@@ -48,6 +52,10 @@ async function node(code: string, env: Record<string, string> = {}): Promise<str
   return stdout;
 }
 
+// The sidecar files a node process has loaded, by kind: main (`.aws.js`), a part (`.aws-s3.js`), shared (`.aws-chunk-*.js`).
+const LOADED_SIDECAR_FILES =
+  '[...new Set(Object.keys(require.cache).map((f) => /\\.aws(-(\\w+))?(-[\\w-]+)?\\.js$/.exec(f)).filter(Boolean).map((m) => m[2] === "chunk" ? "shared" : m[2] ?? "main"))].sort()';
+
 describe('lazy-aws-sdk', () => {
   jest.setTimeout(120_000);
 
@@ -55,7 +63,7 @@ describe('lazy-aws-sdk', () => {
     const { file, sidecar, metafile } = await bundle('start-child-pipelines');
     const handlerInputs = Object.keys(metafile.outputs[Object.keys(metafile.outputs).find((o) => o.endsWith('start-child-pipelines.js')) ?? '']?.inputs ?? {});
     expect(handlerInputs.filter((i) => i.includes('node_modules/@aws-sdk/') || i.includes('node_modules/@smithy/'))).toEqual([]);
-    expect(readFileSync(sidecar, 'utf8')).toContain('SageMakerClient');
+    expect(readFileSync(sidecar.replace(/\.aws\.js$/, '.aws-sagemaker.js'), 'utf8')).toContain('SageMakerClient');
 
     const loaded = await node(`require(${JSON.stringify(file)}); console.log(JSON.stringify(Object.keys(require.cache)))`);
     expect(JSON.parse(loaded)).toEqual([file]);
@@ -70,12 +78,35 @@ describe('lazy-aws-sdk', () => {
       const event = { pipelines: 'child', items: ['2024-01-01', '2024-01-02'], itemParameter: 'ProcessingDate', runId: 'lazy-sdk-test' };
       const output = await node(
         `require(${JSON.stringify(file)}).handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 60000 })` +
-          '.then((r) => console.log(JSON.stringify({ startedCount: r.startedCount, sidecar: Object.keys(require.cache).some((f) => f.endsWith(".aws.js")) })))',
+          `.then((r) => console.log(JSON.stringify({ startedCount: r.startedCount, sidecar: ${LOADED_SIDECAR_FILES} })))`,
         { AWS_ENDPOINT_URL_SAGEMAKER: server.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
       );
-      expect(JSON.parse(output)).toEqual({ startedCount: 2, sidecar: true });
+      // Inline items read nothing from S3: the S3 client's part stays unloaded.
+      expect(JSON.parse(output)).toEqual({ startedCount: 2, sidecar: ['main', 'sagemaker', 'shared'] });
     } finally {
       await server.close();
+    }
+  });
+
+  it('loads the S3 part of the SDK only when a path reads S3, and it works', async () => {
+    const { file } = await bundle('start-child-pipelines');
+    const fake = new FakeSageMaker();
+    fake.addPipeline('child-pipeline-1', ['ProcessingDate', 'Region']);
+    const sageMaker = await serveFakeSageMaker(fake);
+    const mappings = [parseS3Directory(`s3://example-manifests/fan-out/=${join(ROOT, 'events', 'manifests')}`)];
+    const s3 = new FakeS3();
+    loadS3Directories(s3, mappings);
+    const s3Server = await listen(s3Listener(s3, bodiesFromDirectories(mappings)));
+    try {
+      const event = JSON.parse(readFileSync(join(ROOT, 'events', 'start-child-pipelines-manifest.json'), 'utf8')) as Record<string, unknown>;
+      const output = await node(
+        `require(${JSON.stringify(file)}).handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 60000 })` +
+          `.then((r) => console.log(JSON.stringify({ started: r.startedCount > 0, sidecar: ${LOADED_SIDECAR_FILES} })))`,
+        { AWS_ENDPOINT_URL_SAGEMAKER: sageMaker.endpoint, AWS_ENDPOINT_URL_S3: s3Server.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
+      );
+      expect(JSON.parse(output)).toEqual({ started: true, sidecar: ['main', 's3', 'sagemaker', 'shared'] });
+    } finally {
+      await Promise.all([sageMaker.close(), s3Server.close()]);
     }
   });
 
