@@ -1,14 +1,12 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, s3Client, sageMakerClient, sqsClient } from '../lib/core/aws-clients';
+import { s3Client, sqsClient } from '../lib/core/aws-clients';
 import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { describeError } from '../lib/core/errors';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
+import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { handleFanInDelivery, isLastDelivery } from '../lib/fan-out/fan-in';
-import { FanInStore } from '../lib/fan-out/fan-in-store';
-import { resultsWriter } from '../lib/fan-out/results-s3';
 import { readManifestObject } from '../lib/fan-out/manifest-s3';
 import { queueUrlLookup, sendResumeMessage } from '../lib/fan-out/resume-queue';
 import { integer } from '../lib/lambda-step/inputs';
@@ -34,16 +32,12 @@ let resumeQueueUrl: (() => Promise<string>) | undefined;
  */
 export const handler = withPowertools(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const deps = {
-    sageMaker: sageMakerClient(),
-    store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
-    writeResults: resultsWriter(s3Client),
-    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
+    ...fanInHandlerDeps(config, context),
     readManifest: (uri: string) => readManifestObject(s3Client(), uri),
     scheduleResume: async (parent: string) => {
       resumeQueueUrl ??= queueUrlLookup(sqsClient(), config.FAN_OUT_QUEUE_NAME);
       await sendResumeMessage(sqsClient(), await resumeQueueUrl(), parent, config.FAN_OUT_RESUME_DELAY_SECONDS);
     },
-    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
   const batchItemFailures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {

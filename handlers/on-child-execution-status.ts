@@ -1,15 +1,12 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, s3Client, sageMakerClient } from '../lib/core/aws-clients';
 import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
+import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
 import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
 import { isEndStatus } from '../lib/fan-out/fan-in-state';
-import { FanInStore } from '../lib/fan-out/fan-in-store';
-import { resultsWriter } from '../lib/fan-out/results-s3';
 
 const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar(), FAN_OUT_RESULTS_BUCKETS: commaSeparatedList() }));
 
@@ -27,13 +24,7 @@ export const handler = withPowertools(async (event: unknown, context: Context): 
   const { pipelineExecutionArn, currentPipelineExecutionStatus: status } = parsed.data.detail;
   if (!isEndStatus(status)) return;
   logger.appendKeys({ childExecutionArn: pipelineExecutionArn });
-  const deps = {
-    sageMaker: sageMakerClient(),
-    store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
-    writeResults: resultsWriter(s3Client),
-    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
-    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
-  };
+  const deps = fanInHandlerDeps(config, context);
   const outcome = await onChildExecutionEnd(deps, pipelineExecutionArn, status);
   if (outcome === 'ignored') logger.debug('not a fan-out child: ignored', { status });
   else logger.info('child end recorded', { status });

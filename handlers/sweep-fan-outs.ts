@@ -1,14 +1,11 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { dynamoDbClient, s3Client, sageMakerClient } from '../lib/core/aws-clients';
 import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { Metric } from '../lib/core/metric-names';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
+import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { fanOutCensus } from '../lib/fan-out/census';
-import { FanInStore } from '../lib/fan-out/fan-in-store';
-import { resultsWriter } from '../lib/fan-out/results-s3';
 import { sweepFanOuts, type SweepResult } from '../lib/fan-out/sweep';
 import { integer } from '../lib/lambda-step/inputs';
 
@@ -30,13 +27,7 @@ const config = readEnv(
  * used. Fails (for the Errors metric and Lambda's retries) when a fan-out could not be swept.
  */
 export const handler = withPowertools(async (_event: unknown, context: Context): Promise<SweepResult> => {
-  const deps = {
-    sageMaker: sageMakerClient(),
-    store: new FanInStore(DynamoDBDocumentClient.from(dynamoDbClient()), config.FAN_OUT_TABLE),
-    writeResults: resultsWriter(s3Client),
-    resultsBuckets: config.FAN_OUT_RESULTS_BUCKETS,
-    remainingTimeMs: () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
-  };
+  const deps = fanInHandlerDeps(config, context);
   const result = await sweepFanOuts(deps, { minAgeMs: config.FAN_OUT_SWEEP_MIN_AGE_MINUTES * 60_000 });
   metrics.addMetric(Metric.FanOutChildEndsRecovered, MetricUnit.Count, result.endsRecovered);
   metrics.addMetric(Metric.FanOutCompletionsTakenOver, MetricUnit.Count, result.completionsTakenOver);
