@@ -75,8 +75,11 @@ export async function startPendingChildren(
     const page = (await deps.store.pendingChildren(parent, PENDING_PAGE)).filter((c) => !tried.has(c.id));
     if (page.length === 0) break;
     let pending = page;
+    // The places this round took, by child id (their take times).
+    let taken = new Map<number, number>();
     if (maxRunning !== undefined) {
-      pending = await withPlaces(deps, parent, page, places, maxRunning);
+      taken = await withPlaces(deps, parent, page, places, maxRunning);
+      pending = page.filter((c) => taken.has(c.id));
       // Read again when needed: the places this round took, or freed, are not in the header read.
       places = undefined;
       if (pending.length === 0) break;
@@ -101,6 +104,12 @@ export async function startPendingChildren(
     });
     started += result.started.filter((s) => s.moved !== false).length;
     retryable += result.pending.length;
+    // Refused for the quota or not tried: not started, so their places go back for the next call (a
+    // resume) to take; a start that failed otherwise keeps its place (it may have started).
+    for (const child of result.pending) {
+      const takenAt = taken.get(child.id);
+      if (takenAt !== undefined) await deps.store.givePlaceBack(parent, child.id, takenAt);
+    }
     for (const { child, error } of result.failed) {
       // The API refused this request, or its pipeline is gone: retrying cannot help (a resume message
       // every minute until the parent's 672-hour limit), so it counts as a failed child.
@@ -131,30 +140,33 @@ export async function startPendingChildren(
 }
 
 /**
- * The children of `page` that may start under maxRunning: as many as the free places allow (one
+ * The places taken for children of `page` (id -> take time) under maxRunning: as many as are free (one
  * conditional write each), and those whose place was taken longer than PLACE_LEASE_MS ago by a call
  * that died or whose start failed (taken over by one caller; starting them again is idempotent by
- * their token). A place is never given back before the child's end is counted, so however calls
- * interleave, crash or repeat a write, no more than `maxRunning` children can be running: each holds
- * its place from before its start until after its end.
+ * their token). A place is freed by the write that counts its child's end, or given back by the call
+ * that took it when the start was refused for the quota or not tried (conditional on its take time);
+ * never for a start whose outcome is unknown. So however calls interleave, crash or repeat a write, no
+ * more than `maxRunning` children can be running: each holds its place from before its start until
+ * after its end.
  */
-async function withPlaces<T extends ChildStart>(
+async function withPlaces(
   deps: FanInDeps,
   parent: string,
-  page: readonly T[],
+  page: readonly ChildStart[],
   known: readonly Place[] | undefined,
   maxRunning: number,
-): Promise<T[]> {
+): Promise<Map<number, number>> {
   let held = new Map((known ?? []).map((p) => [p.id, p]));
   // As the caller's header read them just before (when it did): no write is tried while every place is held.
   let full = held.size >= maxRunning;
-  const children: T[] = [];
+  const taken = new Map<number, number>();
   const expired = (place: Place) => place.takenAt <= deps.store.now() - PLACE_LEASE_MS;
   for (const child of page) {
     let place = held.get(child.id);
     if (place === undefined && !full) {
-      if (await deps.store.takePlace(parent, child.id, maxRunning)) {
-        children.push(child);
+      const takenAt = await deps.store.takePlace(parent, child.id, maxRunning);
+      if (takenAt !== undefined) {
+        taken.set(child.id, takenAt);
         continue;
       }
       // Refused: the places are all held, or another call took this child's (read which).
@@ -163,9 +175,10 @@ async function withPlaces<T extends ChildStart>(
       full = place === undefined || held.size >= maxRunning;
     }
     // Held by a call that may still be starting it: only an expired place is taken over.
-    if (place !== undefined && expired(place) && (await deps.store.takeOverPlace(parent, place))) children.push(child);
+    const takenOverAt = place !== undefined && expired(place) ? await deps.store.takeOverPlace(parent, place) : undefined;
+    if (takenOverAt !== undefined) taken.set(child.id, takenOverAt);
   }
-  return children;
+  return taken;
 }
 
 /**

@@ -544,20 +544,38 @@ export class FanInStore {
    * Takes a place under the fan-out's maxRunning for child `id`: one conditional write adding the id to
    * the map of places while it holds fewer than `maxRunning` (`size` of a map counts its elements:
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html).
-   * False when the places are all held, or this child already holds one (`get` tells which).
+   * Its take time, or undefined when the places are all held or this child already holds one (`get`
+   * tells which).
    */
-  async takePlace(parent: string, id: number, maxRunning: number): Promise<boolean> {
+  async takePlace(parent: string, id: number, maxRunning: number): Promise<number | undefined> {
+    const now = this.now();
     const out = await this.withPlacesMap(parent, () =>
       conditional(() =>
         this.updateHeader(parent, {
           UpdateExpression: 'SET places.#place = :now',
           ConditionExpression: 'size(places) < :max AND attribute_not_exists(places.#place)',
           ExpressionAttributeNames: { '#place': String(id) },
-          ExpressionAttributeValues: { ':now': this.now(), ':max': maxRunning },
+          ExpressionAttributeValues: { ':now': now, ':max': maxRunning },
         }),
       ),
     );
-    return out !== undefined;
+    return out === undefined ? undefined : now;
+  }
+
+  /**
+   * Gives back the place this call took at `takenAt` for a child it did not start (refused for the
+   * quota, or not tried): conditional on the take time, so a place another call has taken over since
+   * stays. Never for a start whose outcome is unknown.
+   */
+  async givePlaceBack(parent: string, id: number, takenAt: number): Promise<void> {
+    await conditional(() =>
+      this.updateHeader(parent, {
+        UpdateExpression: 'REMOVE places.#place',
+        ConditionExpression: 'places.#place = :takenAt',
+        ExpressionAttributeNames: { '#place': String(id) },
+        ExpressionAttributeValues: { ':takenAt': takenAt },
+      }),
+    );
   }
 
   /**
@@ -593,17 +611,18 @@ export class FanInStore {
     await this.updateHeader(parent, { UpdateExpression: 'REMOVE sweepStartFailures' });
   }
 
-  /** Takes over the place `place` (its lease expired): true for exactly one caller. */
-  async takeOverPlace(parent: string, place: Place): Promise<boolean> {
+  /** Takes over the place `place` (its lease expired), for exactly one caller: its new take time, or undefined. */
+  async takeOverPlace(parent: string, place: Place): Promise<number | undefined> {
+    const now = this.now();
     const out = await conditional(() =>
       this.updateHeader(parent, {
         UpdateExpression: 'SET places.#place = :now',
         ConditionExpression: 'places.#place = :takenAt',
         ExpressionAttributeNames: { '#place': String(place.id) },
-        ExpressionAttributeValues: { ':now': this.now(), ':takenAt': place.takenAt },
+        ExpressionAttributeValues: { ':now': now, ':takenAt': place.takenAt },
       }),
     );
-    return out !== undefined;
+    return out === undefined ? undefined : now;
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * maxRunning under hostile schedules: generated sequences of child ends (succeeded or failed, events
  * delayed, repeated, lost), redelivered start messages, resumes, sweeps, invocations that die at a
- * DynamoDB write, concurrent calls and expired leases, against a real DynamoDB API (dynalite) and the
- * SageMaker double. Whatever the order: never more than `maxRunning` children running (the double's
- * own record), no child started twice, and, once everything is delivered, exactly one callback.
+ * DynamoDB write, concurrent calls, expired leases and a quota that refuses starts, against a real
+ * DynamoDB API (dynalite) and the SageMaker double. Whatever the order: never more than `maxRunning`
+ * children running (the double's own record), no child started twice, and, once everything is
+ * delivered, exactly one callback, nothing started after it, the fan-out COMPLETED.
  */
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import fc from 'fast-check';
@@ -53,15 +54,17 @@ describe('fan-in maxRunning under generated schedules', () => {
         fc.integer({ min: 1, max: 7 }),
         fc.integer({ min: 1, max: 3 }),
         fc.constantFrom('0', '1'),
+        // The account's quota: below maxRunning, starts are refused and their places given back.
+        fc.integer({ min: 1, max: 4 }),
         fc.array(op, { maxLength: 40 }),
-        async (children, maxRunning, childRetries, ops) => {
+        async (children, maxRunning, childRetries, quota, ops) => {
           run += 1;
           // A table per run: each run's SageMaker double numbers its executions from 1, so a shared table
           // would hold another run's lookup items under the same execution ARNs (never so in AWS).
           const table = `${TABLE}-${run}`;
           await createFanOutTable(dynamo.client, table);
           const parent = `arn:aws:sagemaker:us-east-1:111122223333:pipeline/parent/execution/places${run}`;
-          const fake = new FakeSageMaker({ concurrencyQuota: 20 });
+          const fake = new FakeSageMaker({ concurrencyQuota: quota });
           fake.addPipeline('child', ['item']);
           const mock = mockSageMaker(fake);
           let clock = Date.now();
@@ -88,12 +91,16 @@ describe('fan-in maxRunning under generated schedules', () => {
             pipelineExecutionArn: parent,
             arguments: { pipelines: 'child', items: JSON.stringify(Array.from({ length: children }, (_, i) => `i${i}`)), maxRunning: String(maxRunning), childRetries },
           };
-          // Status events not yet delivered (an invocation that fails puts its event back: Lambda retries it).
-          const events: { arn: string; status: 'Succeeded' | 'Failed' }[] = [];
+          // Status events not yet delivered. An invocation that fails puts its event back, as Lambda retries
+          // it (twice): after its third failure it goes to the failed-events queue, for the sweep to recover.
+          const events: { arn: string; status: 'Succeeded' | 'Failed'; attempts: number }[] = [];
+          const errors: unknown[] = [];
           const invoke = async (work: () => Promise<unknown>, onFailure?: () => void) => {
             try {
               await work();
-            } catch {
+            } catch (error) {
+              // The quota refusing a child's retry fails the event on purpose (it is delivered again).
+              if (!['InjectedCrash', 'ResourceLimitExceeded'].includes((error as Error).name)) errors.push(error);
               onFailure?.();
             }
           };
@@ -105,13 +112,18 @@ describe('fan-in maxRunning under generated schedules', () => {
                 if (!e) return;
                 const status = o.fail ? 'Failed' : 'Succeeded';
                 fake.end(e.arn, status, o.fail ? 'step failed' : undefined);
-                events.push({ arn: e.arn, status });
+                events.push({ arn: e.arn, status, attempts: 1 });
                 return;
               }
               case 'deliver': {
                 const at = o.pick % Math.max(1, events.length);
                 const [event] = o.twice ? events.slice(at, at + 1) : events.splice(at, 1);
-                if (event) await invoke(() => onChildExecutionEnd(deps, event.arn, event.status), () => events.push(event));
+                if (event) {
+                  await invoke(
+                    () => onChildExecutionEnd(deps, event.arn, event.status),
+                    () => event.attempts < 3 && events.push({ ...event, attempts: event.attempts + 1 }),
+                  );
+                }
                 return;
               }
               case 'begin':
@@ -142,7 +154,7 @@ describe('fan-in maxRunning under generated schedules', () => {
             for (let round = 0; round < 4 * children + 10 && fake.successCalls.length + fake.failureCalls.length === 0; round += 1) {
               for (const e of fake.running()) {
                 fake.end(e.arn, 'Succeeded');
-                events.push({ arn: e.arn, status: 'Succeeded' });
+                events.push({ arn: e.arn, status: 'Succeeded', attempts: 1 });
               }
               while (events.length > 0) await apply({ kind: 'deliver', pick: 0, twice: false });
               clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
@@ -151,6 +163,8 @@ describe('fan-in maxRunning under generated schedules', () => {
               await apply({ kind: 'sweep' });
             }
             expect(fake.peakRunning).toBeLessThanOrEqual(maxRunning);
+            // Only the injected crashes and the quota fail an invocation.
+            expect(errors).toEqual([]);
             expect(fake.successCalls.length + fake.failureCalls.length).toBe(1);
             // The step has ended: whatever comes after (a late redelivery, a resume, sweeps) starts nothing.
             const executions = fake.executions.size;

@@ -106,6 +106,26 @@ describe('fan-in: Distributed Map options', () => {
       expect(fake.peakRunning).toBeLessThanOrEqual(4);
     });
 
+    it('gives back the places of children the quota refused, so the resume starts them', async () => {
+      // Another pipeline holds the account's quota (1).
+      fake = new FakeSageMaker({ concurrencyQuota: 1 });
+      fake.addPipeline('child', ['item']);
+      fake.addPipeline('other', ['item']);
+      mock.restore();
+      mock = mockSageMaker(fake);
+      const other = await fake.startPipelineExecution({ PipelineName: 'other', ClientRequestToken: 'o'.repeat(32) });
+      await begin({ items: items(3), maxRunning: '2' });
+      expect(fake.executions.size).toBe(1);
+      expect((await deps.store.get(parent))?.running).toBe(0);
+      fake.end(other.PipelineExecutionArn, 'Succeeded');
+      // The resume the refusal scheduled, before any lease could expire.
+      await handleFanInMessage(deps, { resumeFanOut: parent });
+      expect(fake.running()).toHaveLength(1);
+      await endAllRunning();
+      expect(fake.peakRunning).toBe(1);
+      expect(outputs()).toMatchObject({ total: '3', succeeded: '3' });
+    });
+
     it('starts no more children than maxRunning when the message is delivered again', async () => {
       await begin({ items: items(5), maxRunning: '2' });
       await begin({ items: items(5), maxRunning: '2' });
