@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import fc from 'fast-check';
+import { bundleHandler } from '../helpers/bundle-handler';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const plugins = require('../../infra/esbuild/plugins.js') as Plugin[] & {
@@ -246,18 +247,7 @@ describe('lazy-node-builtins', () => {
   jest.setTimeout(120_000);
 
   it('keeps node:crypto unloaded while a handler does not use it, and loads it when the Logger samples', async () => {
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: ['handlers/concat.ts'],
-      outdir: join(out, 'handlers'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      plugins,
-      logLevel: 'silent',
-    });
+    await bundleHandler('concat', out);
     const runner = join(out, 'run.js');
     const file = join(out, 'handlers', 'concat.js');
     // A script file, not `node -e` (which loads node:crypto for its globals).
@@ -282,18 +272,7 @@ describe('lazy-node-builtins', () => {
   });
 
   it('loads an SDK sidecar without node:fs/promises or the web streams', async () => {
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: ['handlers/sweep-fan-outs.ts'],
-      outdir: join(out, 'handlers'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      plugins,
-      logLevel: 'silent',
-    });
+    await bundleHandler('sweep-fan-outs', out);
     const runner = join(out, 'load-sidecar.js');
     writeFileSync(
       runner,

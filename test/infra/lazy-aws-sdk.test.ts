@@ -7,13 +7,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import type { build } from 'esbuild';
 import { listen } from '../../doubles/aws-json-http';
 import { FakeS3 } from '../../doubles/fake-s3';
 import { s3Listener } from '../../doubles/fake-s3-http';
 import { FakeSageMaker } from '../../doubles/fake-sagemaker';
 import { serveFakeSageMaker } from '../../doubles/fake-sagemaker-http';
 import { bodiesFromDirectories, loadS3Directories, parseS3Directory } from '../../doubles/s3-directories';
+import { bundleHandler } from '../helpers/bundle-handler';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const plugins = require('../../infra/esbuild/plugins.js') as Parameters<typeof build>[0]['plugins'] & {
@@ -25,23 +26,7 @@ const ROOT = join(__dirname, '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'lazy-aws-sdk-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-/** Bundles a handler as serverless.yml's custom.esbuild does (unminified, for reading). */
-async function bundle(handler: string): Promise<{ file: string; sidecar: string; metafile: Metafile }> {
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [`handlers/${handler}.ts`],
-    outdir: join(out, 'handlers'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    plugins,
-    logLevel: 'silent',
-  });
-  if (!result.metafile) throw new Error('no metafile');
-  return { file: join(out, 'handlers', `${handler}.js`), sidecar: join(out, 'handlers', `${handler}.aws.js`), metafile: result.metafile };
-}
+const bundle = (handler: string) => bundleHandler(handler, out);
 
 /** Runs `code` in a fresh node process and resolves with what it printed. */
 async function node(code: string, env: Record<string, string> = {}): Promise<string> {
