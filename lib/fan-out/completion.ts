@@ -53,7 +53,7 @@ export async function completeFanOut(deps: FanInDeps, header: FanInHeader): Prom
   const parent = header.parentExecutionArn;
   // Over the tolerance, the fan-out ends before its children do (the counts only grow, so it stays over).
   if (!(await claimFanOut(deps, parent, 'COMPLETING', { allEnded: !toleranceExceeded(header) }))) return false;
-  try {
+  await underClaim(deps, parent, async () => {
     const final = (await deps.store.get(parent)) ?? header;
     if (toleranceExceeded(final)) await endEarly(deps, final);
     let callback: StepCallback;
@@ -64,17 +64,27 @@ export async function completeFanOut(deps: FanInDeps, header: FanInHeader): Prom
       callback = { outcome: 'failure', reason: `resultsS3Uri: ${final.policy?.resultsS3Uri ?? ''} cannot be written (${describeError(error)})` };
     }
     await sendCallback(deps, parent, final.callbackToken, callback);
-    await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
     logger.info('fan-in completed', { parent, total: final.total, succeeded: final.succeeded, failed: final.failed + final.stopped });
-    return true;
+  });
+  return true;
+}
+
+/**
+ * Runs `close` (which ends with the parent's callback) under the COMPLETING claim this call holds, then
+ * ends the claim: COMPLETED, also when SageMaker no longer takes the token (the step needs no answer);
+ * given back (RUNNING) and thrown on any other error, so a retry closes it.
+ */
+async function underClaim(deps: FanInDeps, parent: string, close: () => Promise<void>): Promise<void> {
+  try {
+    await close();
+    await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
   } catch (error) {
-    if (isFinalCallbackError(error)) {
-      logger.error('callback refused: the parent no longer waits for this token; fan-out closed', { parent, error: describeError(error) });
-      await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
-      return true;
+    if (!isFinalCallbackError(error)) {
+      await deps.store.release(parent, 'COMPLETING', 'RUNNING');
+      throw error;
     }
-    await deps.store.release(parent, 'COMPLETING', 'RUNNING');
-    throw error;
+    logger.error('callback refused: the parent no longer waits for this token; fan-out closed', { parent, error: describeError(error) });
+    await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
   }
 }
 
@@ -114,18 +124,11 @@ async function cancelPending(deps: FanInDeps, parent: string): Promise<number> {
 export async function abandonFanOut(deps: FanInDeps, header: FanInHeader, callback: StepCallback): Promise<boolean> {
   const parent = header.parentExecutionArn;
   if (!(await claimFanOut(deps, parent, 'COMPLETING'))) return false;
-  try {
+  await underClaim(deps, parent, async () => {
     const cancelled = await cancelPending(deps, parent);
     await sendCallback(deps, parent, header.callbackToken, callback);
     logger.warn('fan-out abandoned: its message was dead-lettered', { parent, cancelled });
-  } catch (error) {
-    if (!isFinalCallbackError(error)) {
-      await deps.store.release(parent, 'COMPLETING', 'RUNNING');
-      throw error;
-    }
-    logger.error('callback refused: the parent no longer waits for this token; fan-out closed', { parent, error: describeError(error) });
-  }
-  await deps.store.release(parent, 'COMPLETING', 'COMPLETED');
+  });
   return true;
 }
 
