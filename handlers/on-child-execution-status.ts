@@ -3,10 +3,10 @@ import * as z from 'zod/mini';
 import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { logger } from '../lib/core/powertools';
-import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { PipelineExecutionStatusChangeEvent } from '../lib/core/sagemaker-events';
 import { onChildExecutionEnd } from '../lib/fan-out/fan-in';
 import { isEndStatus } from '../lib/fan-out/fan-in-state';
+import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 
 const config = readEnv(z.object({ FAN_OUT_TABLE: requiredVar(), FAN_OUT_RESULTS_BUCKETS: commaSeparatedList() }));
 

@@ -4,8 +4,8 @@ import { commaSeparatedList, readEnv, requiredVar } from '../lib/core/config';
 import { withPowertools } from '../lib/core/middleware';
 import { Metric } from '../lib/core/metric-names';
 import { logger, metrics, MetricUnit } from '../lib/core/powertools';
-import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { fanOutCensus } from '../lib/fan-out/census';
+import { fanInHandlerDeps } from '../lib/fan-out/handler-deps';
 import { sweepFanOuts, type SweepResult } from '../lib/fan-out/sweep';
 import { integer } from '../lib/lambda-step/inputs';
 

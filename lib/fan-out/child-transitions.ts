@@ -31,12 +31,15 @@ import { PLACE_LEASE_MS } from './timing';
 import { childRetryToken } from './tokens';
 
 /** What a started child's lookup item carries of its fan-out (LookupHints). */
-export const lookupHints = (header: FanInHeader): LookupHints => ({
-  fanOutSize: header.total,
-  ...(placeLimit(header) === undefined ? {} : { maxRunning: placeLimit(header) }),
-  ...(header.policy?.childRetries ? { childRetries: header.policy.childRetries } : {}),
-  ...(hasTolerance(header) ? { failFast: true } : {}),
-});
+export const lookupHints = (header: FanInHeader): LookupHints => {
+  const maxRunning = placeLimit(header);
+  return {
+    fanOutSize: header.total,
+    ...(maxRunning === undefined ? {} : { maxRunning }),
+    ...(header.policy?.childRetries ? { childRetries: header.policy.childRetries } : {}),
+    ...(hasTolerance(header) ? { failFast: true } : {}),
+  };
+};
 
 /** PENDING children read a page at a time from the pending index by the queue's resume. */
 const PENDING_PAGE = 100;
@@ -45,8 +48,8 @@ const PENDING_PAGE = 100;
  * Starts the fan-out's PENDING children, deferring on the quota. Only the queue path reschedules
  * (one resume chain per fan-out) and, when a start error that might pass (throttling that outlasted
  * the client's retries, an outage) left it starting none, throws it, so that SQS delivers its message
- * again and the last delivery fails the parent's step: a chain of resume messages would retry forever. The sweep and the
- * end events just use the capacity that ends freed.
+ * again and the last delivery fails the parent's step: a chain of resume messages would retry forever.
+ * The sweep and the end events just use the capacity that ends freed, and return the start error.
  */
 export async function startPendingChildren(
   deps: FanInDeps,

@@ -45,12 +45,11 @@ export interface FanInHeader {
   policy?: FanOutPolicy;
   /**
    * Children holding a place under `policy.maxRunning`, with when it was taken (ms): taken before a
-   * start, given up only when the child's end is counted (a child whose start failed keeps its place
-   * until, after PLACE_LEASE_MS, another call starts it).
+   * start, freed when the child's end is counted or given back when the quota refused its start (a
+   * child whose start failed otherwise keeps its place until, after PLACE_LEASE_MS, another call
+   * starts it). Absent when no place limit applies (placeLimit).
    */
   places?: Place[];
-  /** How many places are held (`places.length`; 0 when maxRunning was not asked). */
-  running?: number;
   /** RetryPipelineExecution calls sent for children (childRetries, and the parent's redrive). */
   retried?: number;
   /** The results object written for the current callback token (its s3:// URI). */

@@ -115,7 +115,7 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
     ...(typeof item.createdAt === 'string' ? { createdAt: item.createdAt } : {}),
     ...(typeof item.lastEndedAt === 'string' ? { lastEndedAt: item.lastEndedAt } : {}),
     ...(isPolicy(item.policy) ? { policy: item.policy } : {}),
-    ...(isPolicy(item.policy) && placeLimit({ policy: item.policy, total: num('total') }) !== undefined ? placesOf(item.places) : {}),
+    ...(isPolicy(item.policy) && placeLimit({ policy: item.policy, total: num('total') }) !== undefined ? { places: placesOf(item.places) } : {}),
     ...(item.retried === undefined ? {} : { retried: num('retried') }),
     ...(typeof item.resultsObject === 'string' ? { resultsObject: item.resultsObject } : {}),
     ...(typeof item.redrive === 'string' ? { redrive: item.redrive } : {}),
@@ -124,10 +124,9 @@ function toHeader(item: Record<string, unknown>): FanInHeader {
 }
 
 /** The children holding a place (the map child id -> when taken). */
-function placesOf(map: unknown): { places: Place[]; running: number } {
+function placesOf(map: unknown): Place[] {
   const entries = typeof map === 'object' && map !== null ? Object.entries(map as Record<string, unknown>) : [];
-  const places = entries.map(([id, takenAt]) => ({ id: Number(id), takenAt: Number(takenAt) })).sort((a, b) => a.id - b.id);
-  return { places, running: places.length };
+  return entries.map(([id, takenAt]) => ({ id: Number(id), takenAt: Number(takenAt) })).sort((a, b) => a.id - b.id);
 }
 
 /** DynamoDB adapter of the fan-in. */
@@ -153,7 +152,6 @@ export class FanInStore {
       | 'lastEndedAt'
       | 'childrenRecorded'
       | 'places'
-      | 'running'
       | 'retried'
       | 'resultsObject'
       | 'redrive'

@@ -84,7 +84,7 @@ describe('fan-in: Distributed Map options', () => {
       expect(fake.executions.size).toBe(10);
       expect(fake.successCalls).toHaveLength(1);
       expect(outputs()).toMatchObject({ total: '10', succeeded: '10' });
-      expect((await deps.store.get(parent))?.running).toBe(0);
+      expect((await deps.store.get(parent))?.places).toHaveLength(0);
     });
 
     it('keeps no places when maxRunning is at or above the number of children (it limits nothing)', async () => {
@@ -116,7 +116,7 @@ describe('fan-in: Distributed Map options', () => {
       const other = await fake.startPipelineExecution({ PipelineName: 'other', ClientRequestToken: 'o'.repeat(32) });
       await begin({ items: items(3), maxRunning: '2' });
       expect(fake.executions.size).toBe(1);
-      expect((await deps.store.get(parent))?.running).toBe(0);
+      expect((await deps.store.get(parent))?.places).toHaveLength(0);
       fake.end(other.PipelineExecutionArn, 'Succeeded');
       // The resume the refusal scheduled, before any lease could expire.
       await handleFanInMessage(deps, { resumeFanOut: parent });
@@ -130,7 +130,7 @@ describe('fan-in: Distributed Map options', () => {
       await begin({ items: items(5), maxRunning: '2' });
       await begin({ items: items(5), maxRunning: '2' });
       expect(fake.startCalls).toBe(2);
-      expect((await deps.store.get(parent))?.running).toBe(2);
+      expect((await deps.store.get(parent))?.places).toHaveLength(2);
     });
   });
 
@@ -228,7 +228,7 @@ describe('fan-in: Distributed Map options', () => {
       expect(fake.executions.size).toBe(2);
       await end(fake.running()[0]?.arn ?? '', 'Succeeded');
       expect(outputs()).toMatchObject({ total: '2', succeeded: '2' });
-      expect((await deps.store.get(parent))?.running).toBe(0);
+      expect((await deps.store.get(parent))?.places).toHaveLength(0);
     });
 
     it('a duplicate failure event read between the retry counted and the retry sent frees no place', async () => {
