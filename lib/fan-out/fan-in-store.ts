@@ -566,14 +566,26 @@ export class FanInStore {
    * stays. Never for a start whose outcome is unknown.
    */
   async givePlaceBack(parent: string, id: number, takenAt: number): Promise<void> {
-    await conditional(() =>
+    await this.whilePlaceTakenAt(parent, { id, takenAt }, 'REMOVE places.#place');
+  }
+
+  /** Takes over the place `place` (its lease expired), for exactly one caller: its new take time, or undefined. */
+  async takeOverPlace(parent: string, place: Place): Promise<number | undefined> {
+    const now = this.now();
+    return (await this.whilePlaceTakenAt(parent, place, 'SET places.#place = :now', { ':now': now })) ? now : undefined;
+  }
+
+  /** `update` of a place, conditional on its take time being `place.takenAt` (no other call took it over since); true when written. */
+  private async whilePlaceTakenAt(parent: string, place: Place, update: string, values: Record<string, unknown> = {}): Promise<boolean> {
+    const out = await conditional(() =>
       this.updateHeader(parent, {
-        UpdateExpression: 'REMOVE places.#place',
+        UpdateExpression: update,
         ConditionExpression: 'places.#place = :takenAt',
-        ExpressionAttributeNames: { '#place': String(id) },
-        ExpressionAttributeValues: { ':takenAt': takenAt },
+        ExpressionAttributeNames: { '#place': String(place.id) },
+        ExpressionAttributeValues: { ...values, ':takenAt': place.takenAt },
       }),
     );
+    return out !== undefined;
   }
 
   /**
@@ -609,19 +621,6 @@ export class FanInStore {
     await this.updateHeader(parent, { UpdateExpression: 'REMOVE sweepStartFailures' });
   }
 
-  /** Takes over the place `place` (its lease expired), for exactly one caller: its new take time, or undefined. */
-  async takeOverPlace(parent: string, place: Place): Promise<number | undefined> {
-    const now = this.now();
-    const out = await conditional(() =>
-      this.updateHeader(parent, {
-        UpdateExpression: 'SET places.#place = :now',
-        ConditionExpression: 'places.#place = :takenAt',
-        ExpressionAttributeNames: { '#place': String(place.id) },
-        ExpressionAttributeValues: { ':now': now, ':takenAt': place.takenAt },
-      }),
-    );
-    return out === undefined ? undefined : now;
-  }
 
   /**
    * Moves a started child's attempt count from `from` to `from + 1` (on its lookup item): true for the
