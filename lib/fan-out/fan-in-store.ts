@@ -621,7 +621,6 @@ export class FanInStore {
     await this.updateHeader(parent, { UpdateExpression: 'REMOVE sweepStartFailures' });
   }
 
-
   /**
    * Moves a started child's attempt count from `from` to `from + 1` (on its lookup item): true for the
    * one caller that moved it (a duplicate failure event finds it moved).
