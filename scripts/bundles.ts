@@ -10,10 +10,12 @@ import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 /**
- * The AWS SDK's part of a function, loaded on first use (infra/esbuild/plugins.js, lazy-aws-sdk):
- * `<handler>.aws.js`, `<handler>.aws-<part>.js` (S3, Athena) and the code they share, `<handler>.aws-chunk-<hash>.js`.
+ * The AWS SDK's part of a function, loaded on first use: `<handler>.aws.js`, `<handler>.aws-<part>.js`
+ * (S3, SQS, SageMaker, Athena) and the code they share, `<handler>.aws-chunk-<hash>.js`, as the plugin
+ * that writes them names them (infra/esbuild/plugins.js).
  */
-export const SIDECAR_FILE = /\.aws(-[\w-]+)?\.js$/;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { SIDECAR_FILE } = require('../infra/esbuild/plugins.js') as { SIDECAR_FILE: RegExp };
 
 interface ZipEntry {
   name: string;

@@ -481,5 +481,4 @@ module.exports.compactErrorClasses = compactErrorClasses;
 module.exports.findCycle = findCycle;
 module.exports.literalSchemaKeys = literalSchemaKeys;
 module.exports.sdkImports = sdkImports;
-module.exports.SIDECAR_SUFFIX = SIDECAR_SUFFIX;
 module.exports.SIDECAR_FILE = SIDECAR_FILE;
