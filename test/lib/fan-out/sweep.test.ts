@@ -36,6 +36,13 @@ describe('fan-out sweep (lost child end events)', () => {
   // Each test has its own fake: its executions are the children of the fan-outs it began.
   const executions = () => [...fake.executions.values()];
   const sweep = (minAgeMs = 0) => sweepFanOuts(deps, { minAgeMs });
+  /** A SageMaker whose account quota is `quota` concurrent executions, in place of the test's. */
+  const useQuota = (quota: number) => {
+    fake = new FakeSageMaker({ concurrencyQuota: quota });
+    fake.addPipeline('child', ['item']);
+    mock.restore();
+    mock = mockSageMaker(fake);
+  };
 
   it('records the ends no event delivered, completes the callback once, and late events change nothing', async () => {
     const parent = `${PARENT}-0001`;
@@ -78,10 +85,7 @@ describe('fan-out sweep (lost child end events)', () => {
   });
 
   it(`fails the step once, and starts nothing more, after ${SWEEP_START_FAILURES_MAX} sweeps in a row whose starts all failed; a start in between resets the count`, async () => {
-    fake = new FakeSageMaker({ concurrencyQuota: 1 });
-    fake.addPipeline('child', ['item']);
-    mock.restore();
-    mock = mockSageMaker(fake);
+    useQuota(1);
     const parent = `${PARENT}-0009`;
     // One child runs (the quota); two wait for a resume that never comes (the message was lost).
     await begin(parent);
@@ -117,10 +121,7 @@ describe('fan-out sweep (lost child end events)', () => {
   });
 
   it('starts a child waiting for quota with the capacity a recovered end frees', async () => {
-    fake = new FakeSageMaker({ concurrencyQuota: 2 });
-    fake.addPipeline('child', ['item']);
-    mock.restore();
-    mock = mockSageMaker(fake);
+    useQuota(2);
     const parent = `${PARENT}-0003`;
     await begin(parent);
     expect(fake.executions.size).toBe(2);
