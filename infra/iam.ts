@@ -137,7 +137,9 @@ function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyD
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     const single = !Array.isArray(statement.Resource);
     const skeleton = measure({ ...statement, Resource: [] });
-    const sizes = resources.map((r) => measure(r));
+    // Each resource as an element of the Resource array: `measure` of a bare string reads it as a policy's JSON text
+    // (an ARN not being JSON, its length without the quotes: 2 short per ARN written as a string).
+    const sizes = resources.map((r) => measure([r]) - 2);
     let from = 0;
     while (from < resources.length) {
       // Room left: a comma before the statement when the document holds one already.

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 // Tests never reach AWS: fixed region and dummy credentials so the SDK never looks for real ones.
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -7,3 +8,9 @@ process.env.POWERTOOLS_DEV ??= 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'SageMakerPipelineFunctions';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+// Every property's runs and shrinking together get at most 5 minutes: shrinking a large generated value
+// (the stack property's configurations) once took 2,000 s of a CI run. fast-check then reports the
+// smallest failing value found so far, with the seed and path to replay it. A property whose runs alone
+// take this long (none comes near: the longest takes seconds) fails rather than passing on fewer runs.
+fc.configureGlobal({ interruptAfterTimeLimit: 5 * 60_000, markInterruptAsFailure: true });
