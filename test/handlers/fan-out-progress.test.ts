@@ -35,13 +35,14 @@ describe('fanOutProgress', () => {
     expect(JSON.stringify(report)).not.toContain('sample-token');
   });
 
-  it('answers any input with a report or an input error naming parentExecutionArn, never anything else', async () => {
+  it('answers any input with a report or an input error naming the field at fault, never anything else', async () => {
     const arn = fc
       .tuple(fc.stringMatching(/^[a-zA-Z0-9](-?[a-zA-Z0-9]){0,20}$/), fc.stringMatching(/^[a-z0-9]{1,16}$/))
       .map(([p, e]) => `arn:aws:sagemaker:us-east-1:111122223333:pipeline/${p}/execution/${e}`);
     const value = fc.oneof(arn, fc.string(), fc.constantFrom('__proto__', '\u0000', 'arn:aws:sagemaker:us-east-1:1:pipeline/p'), fc.integer(), fc.constant(null), fc.array(arn, { maxLength: 2 }));
     const event = fc.oneof(
       fc.record({ parentExecutionArn: value }),
+      fc.record({ parentExecutionArn: arn, pipelineExecutionArn: value }),
       fc.dictionary(fc.constantFrom('parentExecutionArn', 'pipelineExecutionArn', '__proto__', 'constructor', 'x'), value),
       value,
     );
@@ -53,9 +54,10 @@ describe('fanOutProgress', () => {
           expect(report.parentExecutionArn).toBe((input as { parentExecutionArn: string }).parentExecutionArn);
         } catch (error) {
           expect(error).toBeInstanceOf(InvalidInputError);
-          // Names the event when it is not an object, else a key at fault.
+          // Names the event when it is not an object, else a key at fault (`pipelineExecutionArn` too: every step
+          // takes it for log correlation, and refuses it when it is not text).
           const keys = typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.keys(input) : undefined;
-          const blamable = keys ? ['parentExecutionArn', ...keys.filter((k) => k !== 'pipelineExecutionArn')] : ['event'];
+          const blamable = keys ? ['parentExecutionArn', ...keys] : ['event'];
           expect([(error as Error).message, blamable.some((k) => (error as Error).message.includes(`${k}:`))]).toEqual([(error as Error).message, true]);
         }
       }),
