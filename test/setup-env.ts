@@ -9,8 +9,9 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'SageMakerPipelineFunctions';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// Every property's runs and shrinking together get at most 5 minutes: shrinking a large generated value
-// (the stack property's configurations) once took 2,000 s of a CI run. fast-check then reports the
-// smallest failing value found so far, with the seed and path to replay it. A property whose runs alone
-// take this long (none comes near: the longest takes seconds) fails rather than passing on fewer runs.
-fc.configureGlobal({ interruptAfterTimeLimit: 5 * 60_000, markInterruptAsFailure: true });
+// Every property's runs and shrinking together get at most PROPERTY_TIME_LIMIT_S (default 300 s): shrinking a
+// large generated value (the stack property's configurations) once took 2,000 s of a CI run. fast-check then
+// reports the smallest failing value found so far, with the seed and path to replay it. A property whose runs
+// alone take this long (none comes near at CI's counts: the longest takes seconds) fails rather than passing
+// on fewer runs: raise the limit with the counts (PROPERTY_RUNS, PLACES_RUNS).
+fc.configureGlobal({ interruptAfterTimeLimit: Number(process.env.PROPERTY_TIME_LIMIT_S ?? 300) * 1000, markInterruptAsFailure: true });

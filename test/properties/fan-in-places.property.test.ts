@@ -17,7 +17,7 @@ import { sweepFanOuts } from '../../lib/fan-out/sweep';
 import { CLAIM_LEASE_MS, PLACE_LEASE_MS } from '../../lib/fan-out/timing';
 
 const TABLE = 'fan-in-places-property';
-const RUNS = Number(process.env.PLACES_RUNS ?? 25);
+const RUNS = Number(process.env.PLACES_RUNS ?? 40);
 
 type Op =
   | { kind: 'end'; pick: number; fail: boolean }
