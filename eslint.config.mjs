@@ -22,4 +22,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // What runs in Lambda never reaches into the deploy-time code (infra/, scripts/, doubles/): the stack is built
+    // from lib/'s facts, never the other way round, so no bundle carries the template's builders.
+    files: ['lib/**/*.ts', 'handlers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/infra/*', '**/scripts/*', '**/doubles/*', '**/test/*'], message: 'lib/ and handlers/ are bundled into the functions: keep deploy-time and test code out' }] }],
+    },
+  },
 );

@@ -47,6 +47,3 @@ export type MetricName = keyof typeof METRIC_DIMENSIONS;
 export const Metric = Object.fromEntries(Object.keys(METRIC_DIMENSIONS).map((name) => [name, name])) as {
   readonly [K in MetricName]: K;
 };
-
-/** The `function` dimension's values: the LambdaStep functions of the catalog (infra/catalog.ts; a type, so nothing of infra is bundled). */
-export type { LambdaStepFunction } from '../../infra/catalog';
