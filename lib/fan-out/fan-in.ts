@@ -38,8 +38,8 @@ export const isLastDelivery = (receiveCount: number | undefined): boolean =>
  * message again, and on the last delivery the step is failed first, saying what failed.
  */
 export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelivery): Promise<void> {
+  let message: FanInMessage | undefined;
   try {
-    let message: FanInMessage;
     try {
       message = parseFanInMessage(delivery.body);
     } catch (error) {
@@ -53,7 +53,7 @@ export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelive
   } catch (error) {
     if (isLastDelivery(delivery.receiveCount)) {
       const callback = deadLetterCallback(error, delivery.receiveCount ?? FAN_OUT_QUEUE_MAX_RECEIVE_COUNT);
-      const told = await answerDeadLettered(deps, delivery.body, callback).catch((sendError: unknown) => {
+      const told = await answerDeadLettered(deps, delivery.body, message, callback).catch((sendError: unknown) => {
         logger.error('the failure callback of a dead-lettered message could not be sent', { error: describeError(sendError) });
         return false;
       });
@@ -66,11 +66,12 @@ export async function handleFanInDelivery(deps: FanInDeps, delivery: FanInDelive
 /**
  * The last delivery of a message failed: its parent's step fails once. A recorded fan-out still
  * RUNNING for that token (or the fan-out a resume message names) is closed too, so that no pending
- * child starts for a step that has ended; otherwise the token the message carries is answered.
+ * child starts for a step that has ended; otherwise the token the message carries is answered. `message`
+ * is the body as parsed before the failure (undefined when it could not be parsed).
  */
-async function answerDeadLettered(deps: FanInDeps, body: string, callback: StepCallback): Promise<boolean> {
+async function answerDeadLettered(deps: FanInDeps, body: string, message: FanInMessage | undefined, callback: StepCallback): Promise<boolean> {
   const address = callbackAddress(body);
-  const parent = address?.pipelineExecutionArn ?? resumedParent(body);
+  const parent = address?.pipelineExecutionArn ?? (message && 'resumeFanOut' in message ? message.resumeFanOut : undefined);
   if (parent !== undefined) {
     // The table itself may be what failed (missing, unreachable): the message's token is then answered alone.
     const header = await deps.store.get(parent).catch((error: unknown) => {
@@ -82,16 +83,6 @@ async function answerDeadLettered(deps: FanInDeps, body: string, callback: StepC
     }
   }
   return address ? tellParent(deps, address, callback) : false;
-}
-
-/** The fan-out a resume message names (undefined for any other message). */
-function resumedParent(body: string): string | undefined {
-  try {
-    const message = parseFanInMessage(body);
-    return 'resumeFanOut' in message ? message.resumeFanOut : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Sends `callback`; false when SageMaker no longer takes the token (the step already ended: it needs no answer). */
