@@ -14,4 +14,6 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 // reports the smallest failing value found so far, with the seed and path to replay it. A property whose runs
 // alone take this long (none comes near at CI's counts: the longest takes seconds) fails rather than passing
 // on fewer runs: raise the limit with the counts (PROPERTY_RUNS, PLACES_RUNS).
-fc.configureGlobal({ interruptAfterTimeLimit: Number(process.env.PROPERTY_TIME_LIMIT_S ?? 300) * 1000, markInterruptAsFailure: true });
+const propertySeconds = Number(process.env.PROPERTY_TIME_LIMIT_S ?? 300);
+if (!(propertySeconds > 0)) throw new Error(`PROPERTY_TIME_LIMIT_S: expected a number of seconds above 0 (got ${process.env.PROPERTY_TIME_LIMIT_S})`);
+fc.configureGlobal({ interruptAfterTimeLimit: propertySeconds * 1000, markInterruptAsFailure: true });
