@@ -5,7 +5,7 @@
  */
 import { ConfigurationError } from '../lib/core/errors';
 import type { PostProcessingConfig, Route } from '../lib/post-processing/config';
-import { AWS_LIMITS, jsonSize } from './limits';
+import { AWS_LIMITS, jsonValueSize } from './limits';
 import { arn, ref, sub, type CfnResource, type CfnValue, type Resources, type Statement } from './cfn';
 
 /** A route with its pipeline's name. */
@@ -137,9 +137,7 @@ function packInto(statements: Statement[], first: PolicyDoc, open: () => PolicyD
     const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
     const single = !Array.isArray(statement.Resource);
     const skeleton = measure({ ...statement, Resource: [] });
-    // Each resource as an element of the Resource array: `measure` of a bare string reads it as a policy's JSON text
-    // (an ARN not being JSON, its length without the quotes: 2 short per ARN written as a string).
-    const sizes = resources.map((r) => measure([r]) - 2);
+    const sizes = resources.map(measure);
     let from = 0;
     while (from < resources.length) {
       // Room left: a comma before the statement when the document holds one already.
@@ -195,7 +193,8 @@ export function functionRole(spec: RoleSpec): Resources {
     Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${spec.functionName}:*`),
   };
   const inline: Statement[] = [logs, ...(spec.vpc ? [{ Effect: 'Allow' as const, Action: VPC_ENI_ACTIONS, Resource: '*' }] : []), ...spec.essential];
-  const measure = (value: unknown) => jsonSize(value, spec.resources);
+  // Values as they sit in the documents: an ARN written as a plain string counts its quotes.
+  const measure = (value: unknown) => jsonValueSize(value, spec.resources);
   // The policy's name and wrapper count too: leave them room.
   const inlineDoc: PolicyDoc = { budget: limit('roleInlinePolicyChars') - 100, statements: inline };
   const managed: PolicyDoc[] = [];

@@ -106,6 +106,12 @@ export const resolvedLength = (value: unknown, resources: Resources = {}, region
 /** The JSON length of a policy document or event pattern without whitespace, intrinsics at their longest. */
 export const jsonSize = (value: unknown, resources: Resources = {}, region?: string): number => jsonSizeIn(value, contextOf({ resources, region }));
 
+/**
+ * The JSON length of any value as it sits in a document (a string with its quotes), intrinsics at their
+ * longest: unlike jsonSize, a string is a value here, never a document's JSON text.
+ */
+export const jsonValueSize = (value: unknown, resources: Resources = {}): number => jsonLength(value, contextOf({ resources }));
+
 /** The longest value of `Ref: id` or `Fn::GetAtt: [id, attribute]` given the template's resources. */
 function referenceLength(id: string, attribute: string | undefined, ctx: Context, depth: number): number {
   if (attribute === undefined && id in ctx.pseudo) return ctx.pseudo[id] ?? 0;

@@ -11,14 +11,17 @@ function roleOf(statements: Statement[]) {
   return functionRole({ id: 'Fn', fn: 'fn', functionName: 'fn', vpc: false, essential: [], statements, option: 'pipelines', resources: {} });
 }
 
-/** Every (action, resource) a role's documents grant, and each managed policy's measured size. */
-function readRole(resources: ReturnType<typeof roleOf>) {
+/** `action resource` pairs the statements grant. */
+const grantsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => s.Action.flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} ${JSON.stringify(r)}`)));
+
+/** What a role's inline and managed policies grant, but its own log group (functionRole adds that). */
+function roleGrants(resources: ReturnType<typeof roleOf>): string[] {
   const docs = Object.values(resources).flatMap((r) => {
     const p = r.Properties as { PolicyDocument?: { Statement: Statement[] }; Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
     return p.PolicyDocument ? [p.PolicyDocument] : (p.Policies ?? []).map((x) => x.PolicyDocument);
   });
-  const grants = docs.flatMap((d) => d.Statement.flatMap((s) => s.Action.flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} ${JSON.stringify(r)}`))));
-  return { grants: grants.filter((g) => !g.startsWith('logs:')) };
+  return grantsOf(docs.flatMap((d) => d.Statement)).filter((g) => !g.startsWith('logs:'));
 }
 
 describe('functionRole', () => {
@@ -31,7 +34,7 @@ describe('functionRole', () => {
     expect(checkTemplateLimits({ Resources: resources })).toEqual([]);
     // Filled, not just under: each full managed policy is within one ARN of the limit.
     for (const [, r] of managed.slice(0, -1)) expect(jsonSize((r.Properties as { PolicyDocument: unknown }).PolicyDocument)).toBeGreaterThan(limit('managedPolicyChars') - 82);
-    expect(readRole(resources).grants.sort()).toEqual(keys.map((k) => `kms:Decrypt ${JSON.stringify(k)}`).sort());
+    expect(roleGrants(resources).sort()).toEqual(keys.map((k) => `kms:Decrypt ${JSON.stringify(k)}`).sort());
   });
 
   it('packs any mix of plain, intrinsic and single resources within every policy limit, granting exactly what was asked', () => {
@@ -57,8 +60,7 @@ describe('functionRole', () => {
         }
         built += 1;
         expect(checkTemplateLimits({ Resources: resources })).toEqual([]);
-        const asked = statements.flatMap((s) => s.Action.flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} ${JSON.stringify(r)}`)));
-        expect(new Set(readRole(resources).grants)).toEqual(new Set(asked));
+        expect(new Set(roleGrants(resources))).toEqual(new Set(grantsOf(statements)));
       }),
       { numRuns: 200 },
     );
