@@ -18,6 +18,8 @@ import { CLAIM_LEASE_MS, PLACE_LEASE_MS } from '../../lib/fan-out/timing';
 
 const TABLE = 'fan-in-places-property';
 const RUNS = Number(process.env.PLACES_RUNS ?? 40);
+/** Time after which every lease (a place's, a completion claim's) has expired. */
+const LEASE_MS = Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
 
 type Op =
   | { kind: 'end'; pick: number; fail: boolean }
@@ -138,7 +140,7 @@ describe('fan-in maxRunning under generated schedules', () => {
                 crashIn = o.after + 1;
                 return;
               case 'lease':
-                clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+                clock += LEASE_MS;
                 return;
               case 'together':
                 await Promise.all([apply(o.a), apply(o.b)]);
@@ -159,7 +161,7 @@ describe('fan-in maxRunning under generated schedules', () => {
                 events.push({ arn: e.arn, status: 'Succeeded', attempts: 1 });
               }
               while (events.length > 0) await apply({ kind: 'deliver', pick: 0, twice: false });
-              clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+              clock += LEASE_MS;
               await apply({ kind: 'begin' });
               await apply({ kind: 'resume' });
               await apply({ kind: 'sweep' });
@@ -171,7 +173,7 @@ describe('fan-in maxRunning under generated schedules', () => {
             // The step has ended: whatever comes after (a late redelivery, a resume, sweeps) starts nothing.
             const executions = fake.executions.size;
             for (let round = 0; round < 2; round += 1) {
-              clock += Math.max(PLACE_LEASE_MS, CLAIM_LEASE_MS);
+              clock += LEASE_MS;
               await apply({ kind: 'begin' });
               await apply({ kind: 'resume' });
               await apply({ kind: 'sweep' });
